@@ -1,0 +1,17 @@
+/** What routes need, passed to each route plugin as its options (no globals). */
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config/schema.ts';
+import type { Diagnoser } from '../diagnose/diagnose.ts';
+import type { Inventory } from '../inventory/inventory.ts';
+import type { ElasticsearchSource } from '../sources/elasticsearch.ts';
+import type { PrometheusSource } from '../sources/prometheus.ts';
+
+export interface ApiDeps {
+  config: Config;
+  clock: Clock;
+  prometheus: PrometheusSource;
+  elasticsearch: ElasticsearchSource;
+  inventory: Inventory;
+  diagnoser: Diagnoser;
+  version: string;
+}

@@ -1,0 +1,84 @@
+/** Builds the analyzer's Fastify app from a validated configuration. */
+import swagger from '@fastify/swagger';
+import type { MiddlewarePlugin } from '@kubestack/plugin-sdk';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { requireBearerToken } from './api/auth.ts';
+import type { ApiDeps } from './api/deps.ts';
+import { diagnoseRoutes } from './api/diagnose.ts';
+import { registerErrorHandling } from './api/errors.ts';
+import { healthRoutes } from './api/health.ts';
+import { instanceRoutes } from './api/instances.ts';
+import { registerValidation } from './api/validation.ts';
+import { type Clock, systemClock } from './clock.ts';
+import type { Config } from './config/schema.ts';
+import { Diagnoser } from './diagnose/diagnose.ts';
+import { Inventory } from './inventory/inventory.ts';
+import { registerMetrics } from './observability/metrics.ts';
+import { ElasticsearchSource } from './sources/elasticsearch.ts';
+import { PrometheusSource } from './sources/prometheus.ts';
+
+export const VERSION = '0.1.0';
+
+export interface AppOptions {
+  config: Config;
+  /** The bearer token every API call must carry. */
+  token: string;
+  /** The installed middleware plugins (see plugins/registry.ts). */
+  plugins: readonly MiddlewarePlugin[];
+  clock?: Clock;
+  /** Pino logger options; false silences the log (tests). */
+  logger?: boolean | Record<string, unknown>;
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, token } = options;
+  const clock = options.clock ?? systemClock;
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    },
+    bodyLimit: 1024 * 1024,
+  });
+  registerErrorHandling(app);
+  registerValidation(app);
+  const metrics = registerMetrics(app);
+
+  const prometheus = new PrometheusSource(config.prometheus);
+  const elasticsearch = new ElasticsearchSource(config.elasticsearch);
+  const inventory = new Inventory(prometheus, options.plugins, config.inventory.cacheSeconds, clock);
+  const diagnoser = new Diagnoser({ prometheus, elasticsearch, inventory, config, clock });
+  const deps: ApiDeps = { config, clock, prometheus, elasticsearch, inventory, diagnoser, version: VERSION };
+  app.addHook('onClose', async () => elasticsearch.close());
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'KubeStack-AI analyzer',
+        version: VERSION,
+        description: 'Middleware inventory, signals, logs and diagnosis with evidence.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+      tags: [
+        { name: 'health', description: 'Liveness and readiness (no token needed)' },
+        { name: 'instances', description: 'The middleware fleet' },
+        { name: 'diagnosis', description: 'What is wrong, with evidence' },
+      ],
+    },
+  });
+
+  await app.register(healthRoutes, deps);
+  await app.register(async (secured) => {
+    requireBearerToken(secured, token);
+    secured.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      reply.type(metrics.contentType);
+      return metrics.metrics();
+    });
+    secured.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    await secured.register(instanceRoutes, deps);
+    await secured.register(diagnoseRoutes, deps);
+  });
+  return app;
+}

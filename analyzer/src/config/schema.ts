@@ -1,0 +1,112 @@
+/** The analyzer's settings: one schema, with defaults that work without any configuration file. */
+import { type Static, Type } from 'typebox';
+
+const Url = Type.String({ pattern: '^https?://', description: 'http(s) URL' });
+
+const ConnectorSettings = Type.Object(
+  {
+    url: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'Connection URL template for every instance of this plugin; {address}, {host} and {port} are replaced',
+      }),
+    ),
+    instances: Type.Optional(
+      Type.Record(Type.String(), Type.String({ minLength: 1 }), {
+        description: 'Connection URL per instance label value (host:port), overriding `url`',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    server: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1', minLength: 1 }),
+        port: Type.Integer({ default: 8085, minimum: 0, maximum: 65535 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    auth: Type.Object(
+      {
+        token: Type.Optional(Type.String({ minLength: 16, description: 'Bearer token required on every API call' })),
+        tokenFile: Type.String({
+          default: 'data/api-token',
+          description: 'Where a generated token is kept when no token is configured',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    prometheus: Type.Object(
+      {
+        url: Type.String({ ...Url, default: 'http://127.0.0.1:9090' }),
+        timeoutMs: Type.Integer({ default: 5000, minimum: 100, maximum: 120_000 }),
+        retries: Type.Integer({ default: 2, minimum: 0, maximum: 10 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    elasticsearch: Type.Object(
+      {
+        url: Type.String({ ...Url, default: 'http://127.0.0.1:9200' }),
+        index: Type.String({ default: 'kubestack-logs-*', minLength: 1 }),
+        username: Type.Optional(Type.String()),
+        password: Type.Optional(Type.String()),
+        apiKey: Type.Optional(Type.String()),
+        timeoutMs: Type.Integer({ default: 5000, minimum: 100, maximum: 120_000 }),
+        retries: Type.Integer({ default: 2, minimum: 0, maximum: 10 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    diagnose: Type.Object(
+      {
+        windowMinutes: Type.Integer({ default: 15, minimum: 1, maximum: 10_080 }),
+        connectorTimeoutMs: Type.Integer({ default: 3000, minimum: 100, maximum: 60_000 }),
+        logLines: Type.Integer({ default: 500, minimum: 0, maximum: 10_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    inventory: Type.Object(
+      { cacheSeconds: Type.Integer({ default: 15, minimum: 0, maximum: 3600 }) },
+      { additionalProperties: false, default: {} },
+    ),
+    connectors: Type.Record(Type.String(), ConnectorSettings, { default: {} }),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+      { default: 'info' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+
+/**
+ * Environment variables and the setting each one sets. Values are strings; numbers are
+ * converted by the schema's rules when validated.
+ */
+export const ENVIRONMENT: Record<string, string> = {
+  KSA_HOST: 'server.host',
+  KSA_PORT: 'server.port',
+  KSA_API_TOKEN: 'auth.token',
+  KSA_API_TOKEN_FILE: 'auth.tokenFile',
+  KSA_PROMETHEUS_URL: 'prometheus.url',
+  KSA_PROMETHEUS_TIMEOUT_MS: 'prometheus.timeoutMs',
+  KSA_PROMETHEUS_RETRIES: 'prometheus.retries',
+  KSA_ELASTICSEARCH_URL: 'elasticsearch.url',
+  KSA_ELASTICSEARCH_INDEX: 'elasticsearch.index',
+  KSA_ELASTICSEARCH_USERNAME: 'elasticsearch.username',
+  KSA_ELASTICSEARCH_PASSWORD: 'elasticsearch.password',
+  KSA_ELASTICSEARCH_API_KEY: 'elasticsearch.apiKey',
+  KSA_ELASTICSEARCH_TIMEOUT_MS: 'elasticsearch.timeoutMs',
+  KSA_ELASTICSEARCH_RETRIES: 'elasticsearch.retries',
+  KSA_DIAGNOSE_WINDOW_MINUTES: 'diagnose.windowMinutes',
+  KSA_CONNECTOR_TIMEOUT_MS: 'diagnose.connectorTimeoutMs',
+  KSA_DIAGNOSE_LOG_LINES: 'diagnose.logLines',
+  KSA_INVENTORY_CACHE_SECONDS: 'inventory.cacheSeconds',
+  KSA_LOG_LEVEL: 'logLevel',
+};
+
+/** `KSA_CONNECTOR_<PLUGIN>_URL` sets `connectors.<plugin>.url` (plugin id in upper case, `-` as `_`). */
+export const CONNECTOR_URL_ENV = /^KSA_CONNECTOR_([A-Z0-9_]+)_URL$/;

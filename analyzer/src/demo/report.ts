@@ -1,0 +1,109 @@
+/** Renders diagnosis reports as a terminal fleet report. Pure: data in, text out. */
+import { type Evidence, type Finding, formatValue, type SignalValue } from '@kubestack/plugin-sdk';
+import type { DiagnosisReport } from '../diagnose/diagnose.ts';
+
+interface SourceStatus {
+  reachable: boolean;
+  latencyMs: number;
+  error?: string;
+}
+
+export interface ReportInput {
+  now: Date;
+  windowMinutes: number;
+  ready: { status: string; sources: Record<string, SourceStatus> };
+  reports: DiagnosisReport[];
+}
+
+const tty = process.stdout.isTTY === true;
+const paint = (code: string, text: string) => (tty ? `\x1b[${code}m${text}\x1b[0m` : text);
+const bold = (text: string) => paint('1', text);
+const dim = (text: string) => paint('2', text);
+const SEVERITY_STYLE: Record<string, string> = { critical: '1;31', warning: '1;33', info: '1;36' };
+
+export function renderReport({ now, windowMinutes, ready, reports }: ReportInput): string {
+  const out: string[] = [];
+  out.push(bold(`KubeStack-AI fleet report — ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC, last ${windowMinutes} min`));
+  out.push(
+    `sources: ${Object.entries(ready.sources)
+      .map(([name, source]) => `${name} ${source.reachable ? paint('32', 'reachable') : paint('31', `DOWN (${source.error})`)}`)
+      .join(', ')}`,
+  );
+  out.push('');
+  const rows = reports.map((report) => [
+    report.instance.displayName,
+    report.instance.name,
+    report.instance.up ? 'up' : 'DOWN',
+    summarizeFindings(report.findings),
+    hottestSignal(report.signals),
+  ]);
+  out.push(...table(['middleware', 'instance', 'exporter', 'findings', 'closest to its limit'], rows));
+
+  for (const report of reports) {
+    out.push('');
+    out.push(bold(`■ ${report.instance.displayName} ${report.instance.name}`) + dim(`  (${report.tookMs} ms)`));
+    if (report.partial) out.push(paint('33', `  partial: could not read ${report.unavailable.join(', ')}`));
+    if (report.findings.length === 0) {
+      out.push(paint('32', '  no findings: every rule is quiet'));
+      continue;
+    }
+    for (const finding of report.findings) {
+      const style = SEVERITY_STYLE[finding.severity] ?? '1';
+      out.push(`  ${paint(style, finding.severity.toUpperCase().padEnd(8))} ${bold(finding.title)}`);
+      out.push(...wrap(finding.explanation, 4));
+      for (const evidence of finding.evidence.slice(0, 4)) out.push(dim(`    · ${describeEvidence(evidence)}`));
+      if (finding.actions.length > 0) out.push(dim(`    → actions: ${finding.actions.join(', ')}`));
+    }
+  }
+  out.push('');
+  return `${out.join('\n')}\n`;
+}
+
+function summarizeFindings(findings: Finding[]): string {
+  if (findings.length === 0) return 'ok';
+  const counts = new Map<string, number>();
+  for (const finding of findings) counts.set(finding.severity, (counts.get(finding.severity) ?? 0) + 1);
+  return [...counts].map(([severity, count]) => `${count} ${severity}`).join(', ');
+}
+
+function hottestSignal(signals: SignalValue[]): string {
+  let best: SignalValue | undefined;
+  for (const signal of signals) {
+    if (signal.limit === undefined) continue;
+    if (!best || signal.last / signal.limit > best.last / (best.limit ?? 1)) best = signal;
+  }
+  if (!best || best.limit === undefined) return '-';
+  return `${best.name} ${Math.round((best.last / best.limit) * 100)} %`;
+}
+
+function describeEvidence(evidence: Evidence): string {
+  switch (evidence.kind) {
+    case 'signal': {
+      const limit = evidence.limit === undefined ? '' : ` of ${formatValue(evidence.limit, evidence.unit)}`;
+      return `${evidence.name}: ${formatValue(evidence.last, evidence.unit)}${limit} (max ${formatValue(evidence.max, evidence.unit)})`;
+    }
+    case 'fact':
+      return `${evidence.name} = ${String(evidence.value)}`;
+    case 'log':
+      return `${evidence.count} log line(s)${evidence.pattern ? ` matching ${evidence.pattern}` : ''}: ${evidence.lines[0]?.message.slice(0, 120) ?? ''}`;
+  }
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  return [bold(line(header)), ...rows.map(line)];
+}
+
+function wrap(text: string, indent: number, width = 100): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(/\s+/)) {
+    if (current && current.length + word.length + 1 > width - indent) {
+      lines.push(' '.repeat(indent) + current);
+      current = word;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  if (current) lines.push(' '.repeat(indent) + current);
+  return lines;
+}

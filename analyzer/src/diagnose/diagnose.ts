@@ -1,0 +1,119 @@
+/**
+ * Diagnosis of one instance: read signals, logs and facts, run the plugin's rules, and say what is
+ * wrong with the evidence for it. Prometheus is required (no signals, no diagnosis: the caller gets a
+ * 503 naming it); Elasticsearch is supplementary (the report is marked partial when logs are missing);
+ * a connector that fails becomes a finding and the rules run on signals and logs alone.
+ */
+import { bySeverity, type Finding, type MiddlewarePlugin, runRules, type SignalValue } from '@kubestack/plugin-sdk';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config/schema.ts';
+import type { Instance, Inventory } from '../inventory/inventory.ts';
+import type { ElasticsearchSource } from '../sources/elasticsearch.ts';
+import type { SourceName } from '../sources/errors.ts';
+import type { PrometheusSource } from '../sources/prometheus.ts';
+import { connectionUrl } from './connections.ts';
+import { readFacts, readLogSummary, readSignalSeries, summarizeSignals, type Window } from './observe.ts';
+
+export interface DiagnosisReport {
+  instance: Instance;
+  window: { from: string; to: string };
+  /** True when some source could not be read; `unavailable` names them. */
+  partial: boolean;
+  unavailable: SourceName[];
+  connector: { ok: boolean; error?: string };
+  findings: Finding[];
+  signals: SignalValue[];
+  logs: { available: boolean; total: number; byLevel: Record<string, number> };
+  tookMs: number;
+}
+
+export interface HealthSummary {
+  diagnosedAt: string;
+  worst: Finding['severity'] | 'ok';
+  findings: number;
+}
+
+export interface DiagnoserDeps {
+  prometheus: PrometheusSource;
+  elasticsearch: ElasticsearchSource;
+  inventory: Inventory;
+  config: Config;
+  clock: Clock;
+}
+
+export class Diagnoser {
+  readonly #deps: DiagnoserDeps;
+  /** The latest diagnosis per instance, summarised for the fleet view. */
+  readonly #latest = new Map<string, HealthSummary>();
+
+  constructor(deps: DiagnoserDeps) {
+    this.#deps = deps;
+  }
+
+  latest(instanceId: string): HealthSummary | undefined {
+    return this.#latest.get(instanceId);
+  }
+
+  async diagnose(instance: Instance, plugin: MiddlewarePlugin, window: Window): Promise<DiagnosisReport> {
+    const started = performance.now();
+    const { config, prometheus, elasticsearch } = this.#deps;
+    const url = connectionUrl(config.connectors, plugin, instance.name);
+    const [series, logs, facts] = await Promise.all([
+      readSignalSeries(prometheus, plugin, instance, window),
+      readLogSummary(elasticsearch, plugin, instance, window, config.diagnose.logLines),
+      readFacts(plugin, instance, url, config.diagnose.connectorTimeoutMs),
+    ]);
+    const signals = summarizeSignals(series);
+    const findings = runRules(plugin, { instance, window, signals, facts: facts.facts, logs });
+    if (!instance.up) findings.push(exporterDown(instance));
+    if (facts.error !== undefined) findings.push(connectorFailed(instance, facts.error));
+    findings.sort(bySeverity);
+
+    const unavailable: SourceName[] = logs.available ? [] : ['elasticsearch'];
+    const report: DiagnosisReport = {
+      instance,
+      window: { from: window.from.toISOString(), to: window.to.toISOString() },
+      partial: unavailable.length > 0,
+      unavailable,
+      connector: facts.error === undefined ? { ok: true } : { ok: false, error: facts.error },
+      findings,
+      signals: Object.values(signals).filter((value): value is SignalValue => value !== undefined),
+      logs: { available: logs.available, total: logs.total, byLevel: logs.byLevel },
+      tookMs: Math.round(performance.now() - started),
+    };
+    this.#latest.set(instance.id, {
+      diagnosedAt: this.#deps.clock.now().toISOString(),
+      worst: findings[0]?.severity ?? 'ok',
+      findings: findings.length,
+    });
+    return report;
+  }
+}
+
+function exporterDown(instance: Instance): Finding {
+  return {
+    id: 'analyzer.exporter-down',
+    rule: 'exporter-down',
+    severity: 'critical',
+    title: `${instance.displayName} is down for its exporter`,
+    explanation:
+      `The Prometheus exporter for ${instance.name} reports it cannot reach ${instance.displayName}. ` +
+      'Check that the process runs and accepts connections from the exporter; signals after the outage are missing.',
+    evidence: [{ kind: 'fact', name: 'exporter up', value: false }],
+    actions: [],
+  };
+}
+
+function connectorFailed(instance: Instance, error: string): Finding {
+  return {
+    id: 'analyzer.connector-failed',
+    rule: 'connector-failed',
+    severity: 'warning',
+    title: `Direct checks against ${instance.displayName} failed`,
+    explanation:
+      `The analyzer could not read facts from ${instance.name}: ${error}. ` +
+      'The other findings rest on Prometheus signals and logs only; check the connector URL and credentials in the configuration.',
+    evidence: [{ kind: 'fact', name: 'connector error', value: error }],
+    actions: [],
+  };
+}

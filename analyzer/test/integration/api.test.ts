@@ -1,0 +1,200 @@
+/**
+ * The analyzer end to end on the real local stack: inventory through Prometheus, signals, logs from
+ * Elasticsearch, diagnosis with real connectors — and what happens when a source or a middleware fails.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { addressOf, eventually, serviceFromEnv } from '@kubestack/plugin-sdk/testkit';
+import type { FastifyInstance } from 'fastify';
+import { PLUGINS } from '../../src/plugins/registry.ts';
+import { AUTH, appWith, CLOSED_URL } from '../support.ts';
+
+const prometheus = serviceFromEnv('KSA_PROMETHEUS_URL');
+const elasticsearch = serviceFromEnv('KSA_ELASTICSEARCH_URL');
+const skip = prometheus.skip || elasticsearch.skip;
+/** The stack's Redis, as the analyzer names it. */
+const REDIS_ID = `redis:${addressOf(process.env.REDIS_URL || 'redis://127.0.0.1:16379')}`;
+const TYPES = ['elasticsearch', 'kafka', 'mysql', 'postgresql', 'rabbitmq', 'redis'];
+
+/** The stack's settings as the analyzer reads them (KSA_* from `stack/env.sh`). */
+function stackEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (name.startsWith('KSA_') && value) env[name] = value;
+  return { ...env, KSA_INVENTORY_CACHE_SECONDS: '0', ...overrides };
+}
+
+interface Listed {
+  id: string;
+  type: string;
+  name: string;
+  up: boolean;
+  labels: Record<string, string>;
+  health: { status: string; lastDiagnosis: { worst: string; findings: number } | null };
+}
+
+describe('analyzer on the real stack', { skip }, () => {
+  let app: FastifyInstance;
+  let instances: Listed[];
+  before(async () => {
+    app = await appWith(stackEnv(), PLUGINS);
+    // Exporters need a scrape or two after the stack starts.
+    instances = await eventually('every middleware to be discovered and up', async () => {
+      const response = await app.inject({ url: '/api/v1/instances', headers: AUTH });
+      assert.equal(response.statusCode, 200, response.body);
+      const listed = response.json().instances as Listed[];
+      const upTypes = new Set(listed.filter((instance) => instance.up).map((instance) => instance.type));
+      return TYPES.every((type) => upTypes.has(type)) ? listed : undefined;
+    });
+  });
+  after(() => app.close());
+
+  const byType = (type: string): Listed => {
+    const found = instances.find((instance) => instance.type === type);
+    assert.ok(found, `no ${type} instance`);
+    return found;
+  };
+
+  it('lists every middleware of the stack with type, labels and health', () => {
+    for (const type of TYPES) {
+      const instance = byType(type);
+      assert.equal(instance.id, `${type}:${instance.name}`);
+      assert.match(instance.name, /^127\.0\.0\.1:\d+$/);
+      assert.equal(instance.labels.instance, instance.name);
+      assert.equal(instance.labels.host, '127.0.0.1');
+      assert.equal(instance.health.status, 'up');
+    }
+  });
+
+  it('filters the fleet by type', async () => {
+    const response = await app.inject({ url: '/api/v1/instances?type=redis', headers: AUTH });
+    const listed = response.json().instances as Listed[];
+    assert.ok(listed.length >= 1);
+    assert.ok(listed.every((instance) => instance.type === 'redis'));
+  });
+
+  it("serves every instance's key signals as series, with saturation limits", async () => {
+    for (const type of TYPES) {
+      const instance = byType(type);
+      const response = await app.inject({
+        url: `/api/v1/instances/${encodeURIComponent(instance.id)}/signals?from=${Date.now() - 10 * 60_000}`,
+        headers: AUTH,
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      const { signals } = response.json() as {
+        signals: Array<{ id: string; timestamps: number[]; values: Array<number | null>; limit: { value: number } | null }>;
+      };
+      const withData = signals.filter((signal) => signal.values.some((value) => value !== null));
+      assert.ok(
+        withData.length >= Math.ceil(signals.length / 2),
+        `${type}: only ${withData.length}/${signals.length} signals have data (${signals.filter((s) => s.values.every((v) => v === null)).map((s) => s.id)})`,
+      );
+      for (const signal of signals) assert.equal(signal.timestamps.length, signal.values.length);
+    }
+    const redis = await app.inject({ url: `/api/v1/instances/${encodeURIComponent(byType('redis').id)}/signals`, headers: AUTH });
+    assert.ok(
+      redis.json().signals.some((signal: { limit: { value: number } | null }) => (signal.limit?.value ?? 0) > 0),
+      'Redis memory is measured against maxmemory',
+    );
+  });
+
+  it("serves an instance's log lines and level counts from Elasticsearch", async () => {
+    for (const type of TYPES) {
+      const instance = byType(type);
+      const body = await eventually(`${type} log lines in Elasticsearch`, async () => {
+        const response = await app.inject({
+          url: `/api/v1/instances/${encodeURIComponent(instance.id)}/logs?from=${Date.now() - 6 * 3600_000}&limit=5`,
+          headers: AUTH,
+        });
+        assert.equal(response.statusCode, 200, response.body);
+        const json = response.json();
+        return json.total > 0 ? json : undefined;
+      });
+      assert.ok(body.lines.length > 0 && body.lines.length <= 5);
+      assert.ok(Object.values(body.levels as Record<string, number>).reduce((a, b) => a + b, 0) >= body.total);
+      for (const line of body.lines) assert.ok(['error', 'warning', 'info', 'debug'].includes(line.level), line.level);
+    }
+  });
+
+  it('diagnoses every instance with findings ordered by severity and readable evidence', async () => {
+    const order = { critical: 0, warning: 1, info: 2 } as const;
+    for (const instance of instances) {
+      const response = await app.inject({ method: 'POST', url: '/api/v1/diagnose', headers: AUTH, payload: { instance: instance.id } });
+      assert.equal(response.statusCode, 200, response.body);
+      const report = response.json();
+      assert.equal(report.instance.id, instance.id);
+      assert.equal(report.partial, false);
+      assert.deepEqual(report.connector, { ok: true }, `${instance.id} connector: ${report.connector.error}`);
+      assert.ok(report.signals.length > 0);
+      assert.equal(report.logs.available, true);
+      const ranks = report.findings.map((finding: { severity: keyof typeof order }) => order[finding.severity]);
+      assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b));
+      for (const finding of report.findings) {
+        assert.ok(finding.explanation.length > 20);
+        assert.match(finding.id, /^[a-z]+\.[a-z0-9-]+$/);
+      }
+    }
+    const listed = await app.inject({ url: '/api/v1/instances', headers: AUTH });
+    for (const instance of listed.json().instances as Listed[]) {
+      assert.ok(instance.health.lastDiagnosis, `${instance.id} has a last diagnosis`);
+    }
+  });
+
+  it('answers 404 for an unknown instance, naming it', async () => {
+    const response = await app.inject({ method: 'POST', url: '/api/v1/diagnose', headers: AUTH, payload: { instance: 'redis:10.9.9.9:1' } });
+    assert.equal(response.statusCode, 404);
+    assert.equal(response.json().code, 'INSTANCE_NOT_FOUND');
+    assert.match(response.json().message, /no instance "redis:10\.9\.9\.9:1"/);
+    const signals = await app.inject({ url: '/api/v1/instances/nope/signals', headers: AUTH });
+    assert.equal(signals.statusCode, 404);
+  });
+});
+
+describe('analyzer when a source or a middleware fails', { skip }, () => {
+  it('returns a partial diagnosis when Elasticsearch is down', async () => {
+    const app = await appWith(stackEnv({ KSA_ELASTICSEARCH_URL: CLOSED_URL }), PLUGINS);
+    try {
+      const ready = await app.inject({ url: '/readyz' });
+      assert.equal(ready.statusCode, 200);
+      assert.equal(ready.json().status, 'degraded');
+      assert.equal(ready.json().sources.elasticsearch.reachable, false);
+      const response = await app.inject({ method: 'POST', url: '/api/v1/diagnose', headers: AUTH, payload: { instance: REDIS_ID } });
+      assert.equal(response.statusCode, 200, response.body);
+      assert.equal(response.json().partial, true);
+      assert.deepEqual(response.json().unavailable, ['elasticsearch']);
+      assert.equal(response.json().logs.available, false);
+      const logs = await app.inject({ url: `/api/v1/instances/${REDIS_ID}/logs`, headers: AUTH });
+      assert.equal(logs.statusCode, 503);
+      assert.equal(logs.json().source, 'elasticsearch');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers 503 naming Prometheus when it is down', async () => {
+    const app = await appWith(stackEnv({ KSA_PROMETHEUS_URL: CLOSED_URL }), PLUGINS);
+    try {
+      const response = await app.inject({ method: 'POST', url: '/api/v1/diagnose', headers: AUTH, payload: { instance: REDIS_ID } });
+      assert.equal(response.statusCode, 503);
+      assert.equal(response.json().source, 'prometheus');
+      assert.match(response.json().message, /^prometheus: cannot reach/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('turns a middleware that refuses the connector into a finding', async () => {
+    const app = await appWith(stackEnv({ KSA_CONNECTOR_REDIS_URL: 'redis://:hunter2@127.0.0.1:1' }), PLUGINS);
+    try {
+      const response = await app.inject({ method: 'POST', url: '/api/v1/diagnose', headers: AUTH, payload: { instance: REDIS_ID } });
+      assert.equal(response.statusCode, 200, response.body);
+      const report = response.json();
+      assert.equal(report.connector.ok, false);
+      const finding = report.findings.find((f: { id: string }) => f.id === 'analyzer.connector-failed');
+      assert.ok(finding, 'a finding says the direct checks failed');
+      assert.equal(finding.severity, 'warning');
+      assert.doesNotMatch(response.body, /hunter2/);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,58 @@
+/** Shared test setup: a configuration built by the real loader, and an app on it. */
+import { definePlugin, factEvidence, type MiddlewarePlugin } from '@kubestack/plugin-sdk';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.ts';
+import { loadConfig } from '../src/config/load.ts';
+import type { Config } from '../src/config/schema.ts';
+
+export const TOKEN = 'test-token-0123456789abcdef';
+export const AUTH = { authorization: `Bearer ${TOKEN}` };
+/** A loopback port nothing listens on: sources pointed here are unreachable, for real. */
+export const CLOSED_URL = 'http://127.0.0.1:1';
+
+export function configFrom(env: Record<string, string>): Config {
+  return loadConfig({ KSA_API_TOKEN: TOKEN, KSA_PROMETHEUS_RETRIES: '0', KSA_ELASTICSEARCH_RETRIES: '0', ...env });
+}
+
+export async function appWith(env: Record<string, string>, plugins: readonly MiddlewarePlugin[]): Promise<FastifyInstance> {
+  const app = await buildApp({ config: configFrom(env), token: TOKEN, plugins, logger: false });
+  await app.ready();
+  return app;
+}
+
+/** A minimal plugin for API tests that need no middleware: discovery over Prometheus' own `up`. */
+export const probePlugin = definePlugin<{ ok: boolean }>({
+  id: 'probe',
+  displayName: 'Probe',
+  category: 'host',
+  discovery: { query: 'up' },
+  signals: [
+    {
+      id: 'up',
+      name: 'Target up',
+      query: 'up{instance="{{instance}}"}',
+      unit: 'count',
+      badDirection: 'down',
+      description: 'Whether Prometheus scrapes the target',
+    },
+  ],
+  logs: { serviceType: 'probe', notable: [] },
+  rules: [
+    {
+      id: 'always',
+      title: 'Probe finding',
+      severity: 'info',
+      signals: [],
+      actions: [],
+      evaluate: (ctx) => (ctx.facts?.ok ? { explanation: 'facts were read', evidence: [factEvidence('ok', true)] } : null),
+    },
+  ],
+  connector: {
+    defaultUrl: (address) => `probe://${address}`,
+    collect: async (target) => {
+      if (target.url.includes('refuse')) throw new Error('Probe: connection refused');
+      return { ok: true };
+    },
+  },
+  actions: [],
+});

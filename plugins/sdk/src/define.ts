@@ -1,0 +1,48 @@
+import type { MiddlewarePlugin } from './manifest.ts';
+
+const ID = /^[a-z][a-z0-9_-]*$/;
+
+/** Declares a plugin and checks its manifest is coherent; throws naming the first problem found. */
+export function definePlugin<F>(plugin: MiddlewarePlugin<F>): MiddlewarePlugin<F> {
+  const where = `plugin "${plugin.id}"`;
+  if (!ID.test(plugin.id)) throw new Error(`${where}: id must match ${ID}`);
+  const signalIds = uniqueIds(where, 'signal', plugin.signals);
+  const actionIds = uniqueIds(where, 'action', plugin.actions);
+  uniqueIds(where, 'rule', plugin.rules);
+  uniqueIds(where, 'notable log pattern', plugin.logs.notable);
+  for (const signal of plugin.signals) {
+    if (!signal.query.includes('{{instance}}')) {
+      throw new Error(`${where}: signal "${signal.id}" query must select the instance with {{instance}}`);
+    }
+  }
+  for (const rule of plugin.rules) {
+    for (const id of rule.signals) {
+      if (!signalIds.has(id)) throw new Error(`${where}: rule "${rule.id}" reads unknown signal "${id}"`);
+    }
+    for (const id of rule.actions) {
+      if (!actionIds.has(id)) throw new Error(`${where}: rule "${rule.id}" suggests unknown action "${id}"`);
+    }
+  }
+  for (const pattern of plugin.logs.notable) new RegExp(pattern.pattern, 'i');
+  return plugin;
+}
+
+function uniqueIds(where: string, what: string, items: ReadonlyArray<{ id: string }>): Set<string> {
+  const ids = new Set<string>();
+  for (const { id } of items) {
+    if (!ID.test(id)) throw new Error(`${where}: ${what} id "${id}" must match ${ID}`);
+    if (ids.has(id)) throw new Error(`${where}: duplicate ${what} id "${id}"`);
+    ids.add(id);
+  }
+  return ids;
+}
+
+/** Escapes a value for a PromQL double-quoted string literal. */
+export function promqlString(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+/** Renders a signal or limit template for one instance. */
+export function renderQuery(template: string, instance: string): string {
+  return template.replaceAll('{{instance}}', promqlString(instance));
+}

@@ -1,0 +1,170 @@
+/**
+ * The plugin manifest: everything KubeStack-AI knows about one kind of middleware.
+ * A plugin is data plus small pure functions; the analyzer holds no middleware knowledge.
+ */
+import type { Evidence } from './evidence.ts';
+
+export type Category = 'cache' | 'database' | 'queue' | 'stream' | 'search' | 'host';
+export type Severity = 'critical' | 'warning' | 'info';
+export type Unit =
+  | 'bytes'
+  | 'ratio'
+  | 'percent'
+  | 'count'
+  | 'per_second'
+  | 'bytes_per_second'
+  | 'seconds'
+  | 'milliseconds';
+/** Which way a signal moving is bad news. */
+export type BadDirection = 'up' | 'down' | 'both';
+export type Risk = 'low' | 'medium' | 'high';
+
+/** How the plugin's instances are found in Prometheus. */
+export interface Discovery {
+  /**
+   * PromQL returning one series per instance; value 1 means the middleware is reachable by its
+   * exporter, 0 means it is not. Example: `redis_up`.
+   */
+  query: string;
+  /** The label identifying an instance (default `instance`); its value is usually `host:port`. */
+  instanceLabel?: string;
+}
+
+/** A key signal, as a PromQL template over one instance. */
+export interface SignalSpec {
+  id: string;
+  name: string;
+  /** PromQL; `{{instance}}` is replaced by the instance label value, escaped for a string literal. */
+  query: string;
+  unit: Unit;
+  badDirection: BadDirection;
+  /** The saturation limit this signal runs into, when one exists (e.g. maxmemory for used memory). */
+  limit?: { query: string; name: string };
+  /** Counters must be given as rates already (use `rate()` in the query); this marks the intent. */
+  description: string;
+}
+
+/** A log line pattern whose presence means something to an operator. */
+export interface NotableLogPattern {
+  id: string;
+  /** JavaScript regular expression source, matched case-insensitively against the message. */
+  pattern: string;
+  meaning: string;
+}
+
+/** Where the plugin's logs are in Elasticsearch (by the `service.type` field) and what matters in them. */
+export interface LogSpec {
+  serviceType: string;
+  notable: NotableLogPattern[];
+}
+
+/** Statistics of one signal over the diagnosis window. */
+export interface SignalValue {
+  id: string;
+  name: string;
+  unit: Unit;
+  last: number;
+  first: number;
+  min: number;
+  max: number;
+  mean: number;
+  points: number;
+  /** The saturation limit's latest value, when the signal has one and it is known (> 0). */
+  limit?: number;
+}
+
+export interface LogLine {
+  timestamp: string;
+  level: string;
+  message: string;
+}
+
+export interface LogSummary {
+  /** False when logs could not be read (Elasticsearch down); rules must not conclude from absence then. */
+  available: boolean;
+  total: number;
+  byLevel: Record<string, number>;
+  /** Per notable pattern id: how many lines matched in the window, and a few of them. */
+  notable: Record<string, { count: number; sample: LogLine[] }>;
+}
+
+export interface InstanceRef {
+  /** `<plugin id>:<instance label>`, e.g. `redis:127.0.0.1:6379`. */
+  id: string;
+  type: string;
+  /** The instance label value, usually `host:port`. */
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface RuleContext<F> {
+  instance: InstanceRef;
+  window: { from: Date; to: Date };
+  signals: Record<string, SignalValue | undefined>;
+  /** Facts read directly from the middleware by the connector; undefined when it could not be read. */
+  facts: F | undefined;
+  logs: LogSummary;
+}
+
+export interface RuleOutcome {
+  /** Overrides the rule's default severity (e.g. warning → critical past a higher threshold). */
+  severity?: Severity;
+  explanation: string;
+  evidence: Evidence[];
+}
+
+export interface Rule<F> {
+  id: string;
+  title: string;
+  severity: Severity;
+  /** Signal ids the rule reads; checked against the manifest. */
+  signals: string[];
+  /** Remediation action ids that address what the rule finds. */
+  actions: string[];
+  /** Pure: returns an outcome when the condition holds, otherwise null. */
+  evaluate(ctx: RuleContext<F>): RuleOutcome | null;
+}
+
+export interface ConnectionTarget {
+  instance: InstanceRef;
+  /** Connection URL with credentials; never logged, never sent to an LLM or a browser. */
+  url: string;
+}
+
+/** Direct, read-only checks against the middleware itself. */
+export interface Connector<F> {
+  /** The URL used when the configuration gives none, built from the instance address. */
+  defaultUrl(address: string): string;
+  /** Reads facts. Must not change anything on the server. Rejects with a clear message on failure. */
+  collect(target: ConnectionTarget, options: { timeoutMs: number }): Promise<F>;
+}
+
+/** A JSON schema for action parameters (kept loose on purpose: plain data). */
+export interface ParameterSchema {
+  type: 'object';
+  properties: Record<string, Record<string, unknown>>;
+  required?: string[];
+  additionalProperties?: boolean;
+}
+
+/** A remediation action the plugin offers. Declared here; executed through the remediation workflow. */
+export interface ActionSpec {
+  id: string;
+  title: string;
+  description: string;
+  risk: Risk;
+  reversible: boolean;
+  params: ParameterSchema;
+}
+
+export interface MiddlewarePlugin<F = unknown> {
+  id: string;
+  displayName: string;
+  category: Category;
+  discovery: Discovery;
+  signals: SignalSpec[];
+  logs: LogSpec;
+  rules: Rule<F>[];
+  connector: Connector<F>;
+  actions: ActionSpec[];
+}
