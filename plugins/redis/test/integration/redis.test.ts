@@ -1,0 +1,237 @@
+/**
+ * The connector and rules against the real Redis of the local stack. The server is shared with other
+ * suites: keys carry the `ksa-test:` prefix and go away, every CONFIG SET / ACL change is undone in
+ * `finally`, and nothing is flushed or reset.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { type Finding, renderQuery, runRules } from '@kubestack/plugin-sdk';
+import {
+  addressOf,
+  collectFacts,
+  contextFor,
+  eventually,
+  findingOf,
+  serviceFromEnv,
+} from '@kubestack/plugin-sdk/testkit';
+import { Redis } from 'ioredis';
+import plugin, { type Facts } from '../../src/index.ts';
+
+const PREFIX = 'ksa-test:';
+const MiB = 1024 ** 2;
+const service = serviceFromEnv('REDIS_URL');
+const prometheus = serviceFromEnv('PROMETHEUS_URL');
+
+function findingsFrom(url: string, facts: Facts, windowFrom?: Date): Finding[] {
+  const ctx = contextFor(plugin, { instance: addressOf(url), facts });
+  if (windowFrom !== undefined) ctx.window.from = windowFrom;
+  return runRules(plugin, ctx);
+}
+
+function factValue(finding: Finding, name: string): unknown {
+  const evidence = finding.evidence.find((item) => item.kind === 'fact' && item.name === name);
+  return evidence?.kind === 'fact' ? evidence.value : undefined;
+}
+
+describe('redis connector and rules on a real server', { skip: service.skip }, () => {
+  const url = service.url ?? '';
+  const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+
+  before(async () => {
+    await admin.connect();
+  });
+  after(() => {
+    admin.disconnect();
+  });
+
+  async function configGet(name: string): Promise<string> {
+    const [, value] = (await admin.config('GET', name)) as [string, string];
+    return value;
+  }
+
+  async function usedMemory(): Promise<number> {
+    const match = /^used_memory:(\d+)/m.exec(await admin.info('memory'));
+    assert.ok(match?.[1], 'INFO memory has used_memory');
+    return Number(match[1]);
+  }
+
+  test('collects every fact from a healthy server, and the memory rules stay silent', async () => {
+    const facts = await collectFacts(plugin, url);
+    assert.match(facts.server.version, /^\d+\.\d+\.\d+$/);
+    assert.equal(facts.server.role, 'master');
+    assert.ok(facts.memory.usedBytes > 0);
+    assert.ok(facts.clients.connected >= 1);
+    assert.deepEqual(facts.unavailable, {});
+    assert.equal(facts.config?.maxmemoryBytes, facts.memory.maxmemoryBytes);
+    assert.ok(facts.slowlog !== undefined && facts.slowlog.length >= 0);
+    assert.ok(facts.clientList !== undefined && facts.clientList.count >= 1);
+    const fired = findingsFrom(url, facts).map((finding) => finding.rule);
+    assert.ok(!fired.includes('memory-near-limit-noeviction'), `fired: ${fired.join(', ')}`);
+    assert.ok(!fired.includes('evicting-keys'));
+  });
+
+  test('memory near maxmemory under noeviction fires from real facts', async () => {
+    const originalMaxmemory = await configGet('maxmemory');
+    const originalPolicy = await configGet('maxmemory-policy');
+    const keys: string[] = [];
+    try {
+      // A limit a few MiB above what is in use, filled to 90 %: reached in ~30 writes, no OOM for others.
+      const limit = (await usedMemory()) + 8 * MiB;
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      await admin.config('SET', 'maxmemory', String(limit));
+      const value = randomBytes(128 * 1024).toString('base64');
+      while ((await usedMemory()) < 0.9 * limit && keys.length < 200) {
+        const key = `${PREFIX}fill:${keys.length}`;
+        keys.push(key);
+        await admin.set(key, value);
+      }
+      const facts = await collectFacts(plugin, url);
+      assert.equal(facts.memory.maxmemoryBytes, limit);
+      const finding = findingOf(findingsFrom(url, facts), 'memory-near-limit-noeviction');
+      assert.ok(finding, `not fired at ${facts.memory.usedBytes} of ${limit} bytes`);
+      const share = facts.memory.usedBytes / limit;
+      assert.equal(finding.severity, share >= 0.95 ? 'critical' : 'warning');
+      assert.equal(factValue(finding, 'maxmemory'), limit);
+      assert.equal(factValue(finding, 'maxmemory_policy'), 'noeviction');
+    } finally {
+      if (keys.length > 0) await admin.unlink(...keys);
+      await admin.config('SET', 'maxmemory', originalMaxmemory);
+      await admin.config('SET', 'maxmemory-policy', originalPolicy);
+    }
+  });
+
+  test('a client blocked in BLPOP fires the blocked-clients rule', async () => {
+    const blocker = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    await blocker.connect();
+    // Rejected with "Connection is closed" when the blocker disconnects below.
+    const waiting = blocker.blpop(`${PREFIX}never`, 0).catch(() => null);
+    try {
+      const facts = await eventually(
+        'the BLPOP client to count as blocked',
+        async () => {
+          const facts = await collectFacts(plugin, url);
+          return facts.clients.blocked > 0 ? facts : undefined;
+        },
+        { timeoutMs: 5_000, intervalMs: 100 },
+      );
+      assert.ok((facts.clientList?.blocked ?? 0) >= 1);
+      const finding = findingOf(findingsFrom(url, facts), 'blocked-clients');
+      assert.ok(finding);
+      assert.equal(factValue(finding, 'blocked_clients'), facts.clients.blocked);
+    } finally {
+      blocker.disconnect();
+      await waiting;
+    }
+  });
+
+  test('slow commands: logged fast ones stay silent, a 30 ms script fires, arguments never leak', async () => {
+    const original = await configGet('slowlog-log-slower-than');
+    // Whole seconds: slow log entries carry Unix seconds.
+    const since = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const script =
+      "local start = redis.call('TIME') local elapsed = 0 repeat local now = redis.call('TIME') " +
+      'elapsed = (now[1] - start[1]) * 1000000 + (now[2] - start[2]) until elapsed >= tonumber(ARGV[1]) ' +
+      'return elapsed';
+    try {
+      await admin.config('SET', 'slowlog-log-slower-than', '0');
+      for (let index = 0; index < 20; index += 1) await admin.get(`${PREFIX}absent:${index}`);
+      const fast = await collectFacts(plugin, url);
+      assert.equal(fast.config?.slowlogLogSlowerThanMicros, 0);
+      assert.equal(fast.slowlog?.recent.length, 10);
+      assert.equal(findingOf(findingsFrom(url, fast, since), 'slow-commands'), undefined);
+
+      // Back to the rule's own 10 ms before the script: at 0 the TIME calls inside it would flood the log.
+      await admin.config('SET', 'slowlog-log-slower-than', '10000');
+      await admin.eval(script, 0, '30000');
+    } finally {
+      await admin.config('SET', 'slowlog-log-slower-than', original);
+    }
+    const facts = await collectFacts(plugin, url);
+    const entry = facts.slowlog?.recent.find((item) => item.command === 'EVAL [3 args]');
+    assert.ok(entry, `no EVAL among ${JSON.stringify(facts.slowlog?.recent)}`);
+    assert.ok(entry.durationMicros >= 30_000);
+    assert.doesNotMatch(JSON.stringify(facts.slowlog), /redis\.call|TIME|30000/);
+    const finding = findingOf(findingsFrom(url, facts, since), 'slow-commands');
+    assert.ok(finding);
+    assert.ok(Number(factValue(finding, 'slowest_duration_us')) >= 30_000);
+  });
+
+  test('without CONFIG permission the other facts are still collected', async () => {
+    const user = `ksa-test-no-config-${process.pid}`;
+    const password = randomBytes(12).toString('hex');
+    await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all', '-config');
+    try {
+      const limited = new URL(url);
+      limited.username = encodeURIComponent(user);
+      limited.password = password;
+      const facts = await collectFacts(plugin, limited.toString());
+      assert.equal(facts.config, undefined);
+      assert.match(facts.unavailable.config ?? '', /NOPERM/);
+      assert.ok(facts.slowlog !== undefined && facts.clientList !== undefined);
+      // INFO still gives maxmemory and the policy.
+      assert.ok(facts.memory.maxmemoryBytes !== undefined && facts.memory.maxmemoryPolicy !== undefined);
+    } finally {
+      await admin.call('ACL', 'DELUSER', user);
+    }
+  });
+});
+
+describe('redis connector failures', () => {
+  test('a refused connection rejects naming Redis and the address, never the URL or password', async () => {
+    await assert.rejects(collectFacts(plugin, 'redis://:s3cret-pass@127.0.0.1:1', 2_000), (error: Error) => {
+      assert.match(error.message, /^Redis 127\.0\.0\.1:1: cannot connect: .*ECONNREFUSED/);
+      assert.doesNotMatch(error.message, /s3cret|redis:\/\//);
+      return true;
+    });
+  });
+
+  test('a server that accepts but never answers rejects within the timeout', async () => {
+    const silent = createServer(() => {});
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const address = silent.address();
+    assert.ok(address !== null && typeof address === 'object');
+    const started = Date.now();
+    try {
+      await assert.rejects(collectFacts(plugin, `redis://127.0.0.1:${address.port}`, 300), {
+        message: /^Redis 127\.0\.0\.1:\d+: INFO failed: Command timed out$/,
+      });
+      assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
+    } finally {
+      silent.close();
+    }
+  });
+});
+
+describe('redis signals in the real Prometheus', { skip: service.skip || prometheus.skip }, () => {
+  /** Absent by design on the stack: a master has no master link; no lookups in the last minute, no ratio. */
+  const absentHere = new Set(['master_link_up', 'keyspace_hit_ratio']);
+
+  async function seriesCount(query: string): Promise<number> {
+    const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(query)}`);
+    const body = (await response.json()) as { status: string; data?: { result: unknown[] } };
+    assert.equal(body.status, 'success', query);
+    return body.data?.result.length ?? 0;
+  }
+
+  test('every signal and limit query returns one series for the instance', async () => {
+    const instance = addressOf(service.url ?? '');
+    for (const signal of plugin.signals.filter((spec) => !absentHere.has(spec.id))) {
+      const queries = [signal.query, ...(signal.limit ? [signal.limit.query] : [])];
+      for (const template of queries) {
+        const query = renderQuery(template, instance);
+        // Rates need two scrapes (5 s apart) after the exporter started.
+        await eventually(
+          `a series for ${signal.id}`,
+          async () => ((await seriesCount(query)) === 1 ? true : undefined),
+          {
+            timeoutMs: 15_000,
+          },
+        );
+      }
+    }
+  });
+});
