@@ -34,10 +34,13 @@ try {
   const coldStartMs = Math.round(performance.now() - started);
   log(`cold start: ${coldStartMs} ms (spawn to first healthy answer)`);
 
-  const listed = (await (await fetch(`${base}/api/v1/instances`, { headers })).json()) as { instances: Array<{ id: string }> };
+  const listed = (await (await fetch(`${base}/api/v1/instances`, { headers })).json()) as {
+    instances: Array<{ id: string }>;
+  };
   const ids = listed.instances.map((instance) => instance.id);
   if (ids.length === 0) throw new Error('no instances found: is the stack up?');
-  for (const id of ids) await fetch(`${base}/api/v1/diagnose`, { method: 'POST', headers, body: JSON.stringify({ instance: id }) });
+  for (const id of ids)
+    await fetch(`${base}/api/v1/diagnose`, { method: 'POST', headers, body: JSON.stringify({ instance: id }) });
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const rssIdleMb = rssMb(server);
   log(`idle RSS after warm-up: ${rssIdleMb} MB; ${ids.length} instances`);
@@ -47,11 +50,8 @@ try {
     rssLoadMb = Math.max(rssLoadMb, rssMb(server));
   }, 100);
   const instances = await load('GET /api/v1/instances', { method: 'GET', path: '/api/v1/instances' }, 1);
-  const diagnose = await load(
-    'POST /api/v1/diagnose',
-    { method: 'POST', path: '/api/v1/diagnose' },
-    ids.length,
-    (i) => JSON.stringify({ instance: ids[i % ids.length] }),
+  const diagnose = await load('POST /api/v1/diagnose', { method: 'POST', path: '/api/v1/diagnose' }, ids.length, (i) =>
+    JSON.stringify({ instance: ids[i % ids.length] }),
   );
   clearInterval(sampler);
 
@@ -78,26 +78,32 @@ async function load(
   const latencies: number[] = [];
   let errors = 0;
   let sent = 0;
-  const instance = autocannon({
-    url: base,
-    connections: CONNECTIONS,
-    amount: REQUESTS,
-    headers,
-    requests: body
-      ? Array.from({ length: variants }, () => ({
-          method: request.method,
-          path: request.path,
-          setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body(sent++) }),
-        }))
-      : [request],
+  await new Promise<void>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: base,
+        connections: CONNECTIONS,
+        amount: REQUESTS,
+        headers,
+        requests: body
+          ? Array.from({ length: variants }, () => ({
+              method: request.method,
+              path: request.path,
+              setupRequest: (req: autocannon.Request) => ({ ...req, body: body(sent++) }),
+            }))
+          : [request],
+      },
+      (error) => (error ? reject(error) : resolve()),
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode !== 200) errors += 1;
+      latencies.push(responseTime);
+    });
   });
-  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-    if (statusCode !== 200) errors += 1;
-    latencies.push(responseTime);
-  });
-  await instance;
   if (errors > 0) throw new Error(`${name}: ${errors} non-200 answers`);
-  log(`${name}: ${latencies.length} requests, p50 ${round(percentile(latencies, 50))} ms, p95 ${round(percentile(latencies, 95))} ms, max ${round(Math.max(...latencies))} ms`);
+  log(
+    `${name}: ${latencies.length} requests, p50 ${round(percentile(latencies, 50))} ms, p95 ${round(percentile(latencies, 95))} ms, max ${round(Math.max(...latencies))} ms`,
+  );
   return latencies;
 }
 
@@ -130,7 +136,9 @@ async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
       const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      probe.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -14,7 +14,10 @@ export function configFrom(env: Record<string, string>): Config {
   return loadConfig({ KSA_API_TOKEN: TOKEN, KSA_PROMETHEUS_RETRIES: '0', KSA_ELASTICSEARCH_RETRIES: '0', ...env });
 }
 
-export async function appWith(env: Record<string, string>, plugins: readonly MiddlewarePlugin[]): Promise<FastifyInstance> {
+export async function appWith(
+  env: Record<string, string>,
+  plugins: readonly MiddlewarePlugin[],
+): Promise<FastifyInstance> {
   const app = await buildApp({ config: configFrom(env), token: TOKEN, plugins, logger: false });
   await app.ready();
   return app;
@@ -44,7 +47,8 @@ export const probePlugin = definePlugin<{ ok: boolean }>({
       severity: 'info',
       signals: [],
       actions: [],
-      evaluate: (ctx) => (ctx.facts?.ok ? { explanation: 'facts were read', evidence: [factEvidence('ok', true)] } : null),
+      evaluate: (ctx) =>
+        ctx.facts?.ok ? { explanation: 'facts were read', evidence: [factEvidence('ok', true)] } : null,
     },
   ],
   connector: {

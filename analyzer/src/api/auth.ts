@@ -31,7 +31,10 @@ export function requireBearerToken(scope: FastifyInstance, token: string): void 
     // Hashing first gives equal lengths, so timingSafeEqual never leaks the token's length.
     if (match?.[1] !== undefined && timingSafeEqual(digest(match[1]), expected)) return;
     const message = header === undefined ? 'missing bearer token' : 'invalid bearer token';
-    reply.header('www-authenticate', 'Bearer').code(401).send(errorBody(401, 'UNAUTHORIZED', message));
+    reply
+      .header('www-authenticate', 'Bearer')
+      .code(401)
+      .send(errorBody(401, 'UNAUTHORIZED', message));
     return reply;
   });
 }

@@ -102,7 +102,11 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, de
       const { instance, plugin } = await resolveInstance(inventory, id);
       const step = query.step ?? Math.max(5, Math.round((window.to.getTime() - window.from.getTime()) / 1000 / 240));
       if ((window.to.getTime() - window.from.getTime()) / 1000 / step > 11_000) {
-        throw new ApiError(400, 'BAD_REQUEST', 'querystring/step is too small for this window (more than 11 000 points)');
+        throw new ApiError(
+          400,
+          'BAD_REQUEST',
+          'querystring/step is too small for this window (more than 11 000 points)',
+        );
       }
       const all = await readSignalSeries(deps.prometheus, plugin, instance, window, step);
       return {
@@ -157,7 +161,10 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, de
       const window = parseWindow(query.from, query.to, clock.now(), 60);
       const { instance, plugin } = await resolveInstance(inventory, id);
       const base = { ...window, serviceType: plugin.logs.serviceType, instance: instance.name };
-      const levels = query.level?.split(',').map((level) => level.trim().toLowerCase()).filter(Boolean);
+      const levels = query.level
+        ?.split(',')
+        .map((level) => level.trim().toLowerCase())
+        .filter(Boolean);
       const filter = { ...base, ...(levels?.length ? { levels } : {}), ...(query.q ? { text: query.q } : {}) };
       const [counts, found] = await Promise.all([
         elasticsearch.terms(base, 'log.level'),

@@ -33,7 +33,9 @@ const LogLineSchema = Type.Object({
   message: Type.String(),
 });
 
-const Unit = Type.String({ description: 'bytes, ratio, percent, count, per_second, bytes_per_second, seconds, milliseconds' });
+const Unit = Type.String({
+  description: 'bytes, ratio, percent, count, per_second, bytes_per_second, seconds, milliseconds',
+});
 
 export const EvidenceSchema = Type.Union([
   Type.Object({
@@ -115,8 +117,10 @@ export function parseWindow(
   prefix = 'query',
 ): { from: Date; to: Date } {
   const end = to === undefined ? now : parseTime(to, `${prefix}/to`);
-  const start = from === undefined ? new Date(end.getTime() - defaultMinutes * 60_000) : parseTime(from, `${prefix}/from`);
-  if (start.getTime() >= end.getTime()) throw new ApiError(400, 'BAD_REQUEST', `${prefix}/from must be before ${prefix}/to`);
+  const start =
+    from === undefined ? new Date(end.getTime() - defaultMinutes * 60_000) : parseTime(from, `${prefix}/from`);
+  if (start.getTime() >= end.getTime())
+    throw new ApiError(400, 'BAD_REQUEST', `${prefix}/from must be before ${prefix}/to`);
   if (end.getTime() - start.getTime() > MAX_WINDOW_MS) {
     throw new ApiError(400, 'BAD_REQUEST', `${prefix}/from..${prefix}/to must span at most 7 days`);
   }

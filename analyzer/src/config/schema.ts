@@ -8,7 +8,8 @@ const ConnectorSettings = Type.Object(
     url: Type.Optional(
       Type.String({
         minLength: 1,
-        description: 'Connection URL template for every instance of this plugin; {address}, {host} and {port} are replaced',
+        description:
+          'Connection URL template for every instance of this plugin; {address}, {host} and {port} are replaced',
       }),
     ),
     instances: Type.Optional(

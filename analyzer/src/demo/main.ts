@@ -32,7 +32,12 @@ try {
   process.stderr.write(`diagnosing ${instances.length} instance(s)…\n`);
   const reports = [];
   for (const instance of instances) {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/diagnose', headers, payload: { instance: instance.id } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/diagnose',
+      headers,
+      payload: { instance: instance.id },
+    });
     reports.push(response.json());
   }
   process.stdout.write(renderReport({ now: new Date(), windowMinutes: config.diagnose.windowMinutes, ready, reports }));

@@ -23,10 +23,17 @@ const SEVERITY_STYLE: Record<string, string> = { critical: '1;31', warning: '1;3
 
 export function renderReport({ now, windowMinutes, ready, reports }: ReportInput): string {
   const out: string[] = [];
-  out.push(bold(`KubeStack-AI fleet report — ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC, last ${windowMinutes} min`));
+  out.push(
+    bold(
+      `KubeStack-AI fleet report — ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC, last ${windowMinutes} min`,
+    ),
+  );
   out.push(
     `sources: ${Object.entries(ready.sources)
-      .map(([name, source]) => `${name} ${source.reachable ? paint('32', 'reachable') : paint('31', `DOWN (${source.error})`)}`)
+      .map(
+        ([name, source]) =>
+          `${name} ${source.reachable ? paint('32', 'reachable') : paint('31', `DOWN (${source.error})`)}`,
+      )
       .join(', ')}`,
   );
   out.push('');
@@ -90,8 +97,14 @@ function describeEvidence(evidence: Evidence): string {
 }
 
 function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [bold(line(header)), ...rows.map(line)];
 }
 

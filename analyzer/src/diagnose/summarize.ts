@@ -20,7 +20,17 @@ export function summarizeSeries(spec: SignalSpec, values: Float64Array, limit?: 
     points += 1;
   }
   if (points === 0) return undefined;
-  const summary: SignalValue = { id: spec.id, name: spec.name, unit: spec.unit, first, last, min, max, mean: sum / points, points };
+  const summary: SignalValue = {
+    id: spec.id,
+    name: spec.name,
+    unit: spec.unit,
+    first,
+    last,
+    min,
+    max,
+    mean: sum / points,
+    points,
+  };
   if (limit !== undefined && Number.isFinite(limit) && limit > 0) summary.limit = limit;
   return summary;
 }
@@ -38,7 +48,8 @@ export function summarizeLogs(
   for (const line of lines) {
     for (const { id, regex } of compiled) {
       if (!regex.test(line.message)) continue;
-      const entry = (notable[id] ??= { count: 0, sample: [] });
+      const entry = notable[id] ?? { count: 0, sample: [] };
+      notable[id] = entry;
       entry.count += 1;
       if (entry.sample.length < SAMPLE_LINES) entry.sample.push(line);
     }

@@ -54,14 +54,20 @@ export class ElasticsearchSource {
     let auth: { username: string; password: string } | { apiKey: string } | undefined;
     if (options.apiKey) auth = { apiKey: options.apiKey };
     else if (options.username) auth = { username: options.username, password: options.password ?? '' };
-    else if (url.username) auth = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+    else if (url.username)
+      auth = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
     url.username = '';
     url.password = '';
     this.#shown = url.origin;
     this.#index = options.index;
     this.#retries = options.retries;
     // Retries are ours (withRetries) so that every failure is wrapped the same way.
-    this.#client = new Client({ node: url.href, requestTimeout: options.timeoutMs, maxRetries: 0, ...(auth ? { auth } : {}) });
+    this.#client = new Client({
+      node: url.href,
+      requestTimeout: options.timeoutMs,
+      maxRetries: 0,
+      ...(auth ? { auth } : {}),
+    });
   }
 
   async ping(): Promise<void> {

@@ -56,7 +56,8 @@ export class PrometheusSource {
       const [, value] = data.result as unknown as [number, string];
       return [{ labels: {}, value: Number(value) }];
     }
-    if (data.resultType !== 'vector') throw new SourceError('prometheus', 'bad_response', `unexpected ${data.resultType}`);
+    if (data.resultType !== 'vector')
+      throw new SourceError('prometheus', 'bad_response', `unexpected ${data.resultType}`);
     return (data.result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((sample) => ({
       labels: sample.metric,
       value: Number(sample.value[1]),
@@ -102,17 +103,26 @@ export class PrometheusSource {
   async ping(): Promise<void> {
     const response = await this.#fetch('/-/ready', { method: 'GET' });
     await response.body?.cancel();
-    if (!response.ok) throw new SourceError('prometheus', 'unreachable', `${this.#base} is not ready (HTTP ${response.status})`);
+    if (!response.ok)
+      throw new SourceError('prometheus', 'unreachable', `${this.#base} is not ready (HTTP ${response.status})`);
   }
 
   /** POST by default: long PromQL does not fit in a URL. */
-  async #call(path: string, params: Record<string, string> | URLSearchParams, method: 'GET' | 'POST' = 'POST'): Promise<unknown> {
+  async #call(
+    path: string,
+    params: Record<string, string> | URLSearchParams,
+    method: 'GET' | 'POST' = 'POST',
+  ): Promise<unknown> {
     const form = params instanceof URLSearchParams ? params : new URLSearchParams(params);
     return withRetries(this.#options.retries, async () => {
       const response =
         method === 'GET'
           ? await this.#fetch(`${path}?${form}`, { method })
-          : await this.#fetch(path, { method, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+          : await this.#fetch(path, {
+              method,
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: form,
+            });
       let envelope: ApiEnvelope;
       try {
         envelope = (await response.json()) as ApiEnvelope;
@@ -122,7 +132,11 @@ export class PrometheusSource {
       if (envelope.status === 'success') return envelope.data;
       // 400 and 422 are the query's fault; anything else means Prometheus is not answering properly.
       const failure = response.status === 400 || response.status === 422 ? 'bad_query' : 'bad_response';
-      throw new SourceError('prometheus', failure, `${envelope.errorType ?? 'error'}: ${envelope.error ?? response.status}`);
+      throw new SourceError(
+        'prometheus',
+        failure,
+        `${envelope.errorType ?? 'error'}: ${envelope.error ?? response.status}`,
+      );
     });
   }
 
@@ -136,7 +150,11 @@ export class PrometheusSource {
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new SourceError('prometheus', 'timeout', `no answer from ${this.#base} within ${this.#options.timeoutMs} ms`);
+        throw new SourceError(
+          'prometheus',
+          'timeout',
+          `no answer from ${this.#base} within ${this.#options.timeoutMs} ms`,
+        );
       }
       throw new SourceError('prometheus', 'unreachable', `cannot reach ${this.#base}: ${causeOf(error)}`);
     }

@@ -81,7 +81,12 @@ describe('analyzer on the real stack', { skip }, () => {
       });
       assert.equal(response.statusCode, 200, response.body);
       const { signals } = response.json() as {
-        signals: Array<{ id: string; timestamps: number[]; values: Array<number | null>; limit: { value: number } | null }>;
+        signals: Array<{
+          id: string;
+          timestamps: number[];
+          values: Array<number | null>;
+          limit: { value: number } | null;
+        }>;
       };
       const withData = signals.filter((signal) => signal.values.some((value) => value !== null));
       assert.ok(
@@ -90,7 +95,10 @@ describe('analyzer on the real stack', { skip }, () => {
       );
       for (const signal of signals) assert.equal(signal.timestamps.length, signal.values.length);
     }
-    const redis = await app.inject({ url: `/api/v1/instances/${encodeURIComponent(byType('redis').id)}/signals`, headers: AUTH });
+    const redis = await app.inject({
+      url: `/api/v1/instances/${encodeURIComponent(byType('redis').id)}/signals`,
+      headers: AUTH,
+    });
     assert.ok(
       redis.json().signals.some((signal: { limit: { value: number } | null }) => (signal.limit?.value ?? 0) > 0),
       'Redis memory is measured against maxmemory',
@@ -118,7 +126,12 @@ describe('analyzer on the real stack', { skip }, () => {
   it('diagnoses every instance with findings ordered by severity and readable evidence', async () => {
     const order = { critical: 0, warning: 1, info: 2 } as const;
     for (const instance of instances) {
-      const response = await app.inject({ method: 'POST', url: '/api/v1/diagnose', headers: AUTH, payload: { instance: instance.id } });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/diagnose',
+        headers: AUTH,
+        payload: { instance: instance.id },
+      });
       assert.equal(response.statusCode, 200, response.body);
       const report = response.json();
       assert.equal(report.instance.id, instance.id);
@@ -127,7 +140,10 @@ describe('analyzer on the real stack', { skip }, () => {
       assert.ok(report.signals.length > 0);
       assert.equal(report.logs.available, true);
       const ranks = report.findings.map((finding: { severity: keyof typeof order }) => order[finding.severity]);
-      assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b));
+      assert.deepEqual(
+        ranks,
+        [...ranks].sort((a, b) => a - b),
+      );
       for (const finding of report.findings) {
         assert.ok(finding.explanation.length > 20);
         assert.match(finding.id, /^[a-z]+\.[a-z0-9-]+$/);
@@ -140,7 +156,12 @@ describe('analyzer on the real stack', { skip }, () => {
   });
 
   it('answers 404 for an unknown instance, naming it', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/diagnose', headers: AUTH, payload: { instance: 'redis:10.9.9.9:1' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/diagnose',
+      headers: AUTH,
+      payload: { instance: 'redis:10.9.9.9:1' },
+    });
     assert.equal(response.statusCode, 404);
     assert.equal(response.json().code, 'INSTANCE_NOT_FOUND');
     assert.match(response.json().message, /no instance "redis:10\.9\.9\.9:1"/);
@@ -157,7 +178,12 @@ describe('analyzer when a source or a middleware fails', { skip }, () => {
       assert.equal(ready.statusCode, 200);
       assert.equal(ready.json().status, 'degraded');
       assert.equal(ready.json().sources.elasticsearch.reachable, false);
-      const response = await app.inject({ method: 'POST', url: '/api/v1/diagnose', headers: AUTH, payload: { instance: REDIS_ID } });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/diagnose',
+        headers: AUTH,
+        payload: { instance: REDIS_ID },
+      });
       assert.equal(response.statusCode, 200, response.body);
       assert.equal(response.json().partial, true);
       assert.deepEqual(response.json().unavailable, ['elasticsearch']);
@@ -173,7 +199,12 @@ describe('analyzer when a source or a middleware fails', { skip }, () => {
   it('answers 503 naming Prometheus when it is down', async () => {
     const app = await appWith(stackEnv({ KSA_PROMETHEUS_URL: CLOSED_URL }), PLUGINS);
     try {
-      const response = await app.inject({ method: 'POST', url: '/api/v1/diagnose', headers: AUTH, payload: { instance: REDIS_ID } });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/diagnose',
+        headers: AUTH,
+        payload: { instance: REDIS_ID },
+      });
       assert.equal(response.statusCode, 503);
       assert.equal(response.json().source, 'prometheus');
       assert.match(response.json().message, /^prometheus: cannot reach/);
@@ -185,7 +216,12 @@ describe('analyzer when a source or a middleware fails', { skip }, () => {
   it('turns a middleware that refuses the connector into a finding', async () => {
     const app = await appWith(stackEnv({ KSA_CONNECTOR_REDIS_URL: 'redis://:hunter2@127.0.0.1:1' }), PLUGINS);
     try {
-      const response = await app.inject({ method: 'POST', url: '/api/v1/diagnose', headers: AUTH, payload: { instance: REDIS_ID } });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/diagnose',
+        headers: AUTH,
+        payload: { instance: REDIS_ID },
+      });
       assert.equal(response.statusCode, 200, response.body);
       const report = response.json();
       assert.equal(report.connector.ok, false);

@@ -102,7 +102,12 @@ describe('ElasticsearchSource on a real Elasticsearch', { skip: elasticsearchSer
     const bulk = lines
       .flatMap(([type, instance, level, message], i) => [
         JSON.stringify({ index: {} }),
-        JSON.stringify({ '@timestamp': new Date(base + i * 60_000).toISOString(), service: { type, instance }, log: { level }, message }),
+        JSON.stringify({
+          '@timestamp': new Date(base + i * 60_000).toISOString(),
+          service: { type, instance },
+          log: { level },
+          message,
+        }),
       ])
       .join('\n');
     await put(`/${index}/_bulk?refresh=true`, `${bulk}\n`, 'POST');
@@ -120,7 +125,10 @@ describe('ElasticsearchSource on a real Elasticsearch', { skip: elasticsearchSer
     assert.equal(all.lines[0]?.message, 'ERROR:  deadlock detected');
     const cache1 = await source.search({ ...window, serviceType: 'redis', instance: 'cache-1:6379' }, 10);
     assert.equal(cache1.total, 3);
-    assert.deepEqual(cache1.lines.map((line) => line.level), ['error', 'warning', 'info']);
+    assert.deepEqual(
+      cache1.lines.map((line) => line.level),
+      ['error', 'warning', 'info'],
+    );
     const errors = await source.search({ ...window, serviceType: 'redis', levels: ['error'] }, 10);
     assert.equal(errors.total, 2);
     const text = await source.search({ ...window, text: 'OOM maxmemory' }, 10);
@@ -132,7 +140,10 @@ describe('ElasticsearchSource on a real Elasticsearch', { skip: elasticsearchSer
   it('counts terms and builds a date histogram', async () => {
     assert.deepEqual(await source.terms(window, 'log.level'), { error: 3, info: 1, warning: 1 });
     const histogram = await source.histogram({ ...window, to: new Date(base + 300_000) }, 120, 'log.level');
-    assert.equal(histogram.reduce((sum, bucket) => sum + bucket.count, 0), 5);
+    assert.equal(
+      histogram.reduce((sum, bucket) => sum + bucket.count, 0),
+      5,
+    );
     // Buckets are aligned on the interval: the first two lines share the bucket starting at `base`.
     const first = histogram.find((bucket) => bucket.timestamp === base);
     assert.equal(first?.count, 2);

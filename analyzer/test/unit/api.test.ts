@@ -61,10 +61,18 @@ describe('analyzer API without reachable sources', () => {
       [{ instance: 42 }, /body\/instance must be string/],
       [{ instance: 'redis:x', extra: 1 }, /body must NOT have additional properties/],
       [{ instance: 'redis:x', from: 'yesterday' }, /body\/from must be an RFC 3339 time or epoch milliseconds/],
-      [{ instance: 'redis:x', from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' }, /body\/from must be before body\/to/],
+      [
+        { instance: 'redis:x', from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' },
+        /body\/from must be before body\/to/,
+      ],
     ];
     for (const [payload, message] of cases) {
-      const response = await app.inject({ method: 'POST', url: '/api/v1/diagnose', headers: AUTH, payload: payload as object });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/diagnose',
+        headers: AUTH,
+        payload: payload as object,
+      });
       assert.equal(response.statusCode, 400, JSON.stringify(payload));
       assert.equal(response.json().code, 'BAD_REQUEST');
       assert.match(response.json().message, message);
@@ -104,7 +112,14 @@ describe('analyzer API without reachable sources', () => {
     assert.equal(response.statusCode, 200);
     const document = response.json();
     assert.equal(document.openapi, '3.1.0');
-    for (const path of ['/healthz', '/readyz', '/api/v1/instances', '/api/v1/instances/{id}/signals', '/api/v1/instances/{id}/logs', '/api/v1/diagnose']) {
+    for (const path of [
+      '/healthz',
+      '/readyz',
+      '/api/v1/instances',
+      '/api/v1/instances/{id}/signals',
+      '/api/v1/instances/{id}/logs',
+      '/api/v1/diagnose',
+    ]) {
       assert.ok(document.paths[path], `missing ${path}`);
     }
     assert.ok(document.paths['/api/v1/diagnose'].post.requestBody);

@@ -42,7 +42,10 @@ describe('loadConfig', () => {
       name: 'ConfigError',
       message: /^invalid setting server\.port \(from KSA_PORT\): must be integer/,
     });
-    assert.throws(() => loadConfig({ KSA_PROMETHEUS_URL: 'prom:9090' }), /invalid setting prometheus\.url \(from KSA_PROMETHEUS_URL\)/);
+    assert.throws(
+      () => loadConfig({ KSA_PROMETHEUS_URL: 'prom:9090' }),
+      /invalid setting prometheus\.url \(from KSA_PROMETHEUS_URL\)/,
+    );
     assert.throws(() => loadConfig({ KSA_API_TOKEN: 'short' }), /invalid setting auth\.token \(from KSA_API_TOKEN\)/);
   });
 
@@ -51,11 +54,14 @@ describe('loadConfig', () => {
     const file = join(dir, 'analyzer.json');
     writeFileSync(file, JSON.stringify({ prometheus: { url: 'http://p:9090', timeout: 5 } }));
     assert.throws(() => loadConfig({ KSA_CONFIG_FILE: file }), /invalid setting prometheus/);
-    assert.throws(() => loadConfig({ KSA_CONFIG_FILE: join(dir, 'missing.yaml') }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /cannot read KSA_CONFIG_FILE .*missing\.yaml/);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ KSA_CONFIG_FILE: join(dir, 'missing.yaml') }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /cannot read KSA_CONFIG_FILE .*missing\.yaml/);
+        return true;
+      },
+    );
     writeFileSync(file, '{ not json');
     assert.throws(() => loadConfig({ KSA_CONFIG_FILE: file }), /cannot parse KSA_CONFIG_FILE/);
   });

@@ -15,7 +15,18 @@ const spec: SignalSpec = {
 describe('summarizeSeries', () => {
   it('computes statistics over finite points, skipping gaps', () => {
     const summary = summarizeSeries(spec, Float64Array.from([Number.NaN, 4, 2, Number.NaN, 8, 6]), 10);
-    assert.deepEqual(summary, { id: 'mem', name: 'Memory', unit: 'bytes', first: 4, last: 6, min: 2, max: 8, mean: 5, points: 4, limit: 10 });
+    assert.deepEqual(summary, {
+      id: 'mem',
+      name: 'Memory',
+      unit: 'bytes',
+      first: 4,
+      last: 6,
+      min: 2,
+      max: 8,
+      mean: 5,
+      points: 4,
+      limit: 10,
+    });
   });
 
   it('returns nothing for a series without data and ignores a useless limit', () => {
@@ -31,7 +42,11 @@ describe('summarizeLogs', () => {
       level: 'error',
       message: i % 2 === 0 ? 'OOM command not allowed when used memory > maxmemory' : 'accepted connection',
     }));
-    const summary = summarizeLogs([{ id: 'oom', pattern: 'oom command not allowed', meaning: 'writes fail' }], { error: 5, info: 7 }, lines);
+    const summary = summarizeLogs(
+      [{ id: 'oom', pattern: 'oom command not allowed', meaning: 'writes fail' }],
+      { error: 5, info: 7 },
+      lines,
+    );
     assert.equal(summary.available, true);
     assert.equal(summary.total, 12);
     assert.equal(summary.notable.oom?.count, 3);

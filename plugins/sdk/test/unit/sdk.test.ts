@@ -18,7 +18,16 @@ function plugin(overrides: Partial<MiddlewarePlugin<{ level: number }>> = {}): M
     displayName: 'Demo',
     category: 'cache',
     discovery: { query: 'demo_up' },
-    signals: [{ id: 'load', name: 'Load', query: 'demo_load{instance="{{instance}}"}', unit: 'ratio', badDirection: 'up', description: 'load' }],
+    signals: [
+      {
+        id: 'load',
+        name: 'Load',
+        query: 'demo_load{instance="{{instance}}"}',
+        unit: 'ratio',
+        badDirection: 'up',
+        description: 'load',
+      },
+    ],
     logs: { serviceType: 'demo', notable: [{ id: 'boom', pattern: 'boom', meaning: 'it broke' }] },
     rules: [
       {
@@ -30,7 +39,11 @@ function plugin(overrides: Partial<MiddlewarePlugin<{ level: number }>> = {}): M
         evaluate: (ctx) => {
           const load = ctx.signals.load;
           if (!load || load.last < 0.8) return null;
-          return { severity: load.last >= 0.95 ? 'critical' : 'warning', explanation: `load ${load.last}`, evidence: [] };
+          return {
+            severity: load.last >= 0.95 ? 'critical' : 'warning',
+            explanation: `load ${load.last}`,
+            evidence: [],
+          };
         },
       },
       {
@@ -39,7 +52,10 @@ function plugin(overrides: Partial<MiddlewarePlugin<{ level: number }>> = {}): M
         severity: 'info',
         signals: [],
         actions: [],
-        evaluate: (ctx) => (ctx.facts && ctx.facts.level > 1 ? { explanation: 'level', evidence: [factEvidence('level', ctx.facts.level)] } : null),
+        evaluate: (ctx) =>
+          ctx.facts && ctx.facts.level > 1
+            ? { explanation: 'level', evidence: [factEvidence('level', ctx.facts.level)] }
+            : null,
       },
       {
         id: 'broken',
@@ -54,7 +70,16 @@ function plugin(overrides: Partial<MiddlewarePlugin<{ level: number }>> = {}): M
       },
     ],
     connector: { defaultUrl: (address) => `demo://${address}`, collect: async () => ({ level: 0 }) },
-    actions: [{ id: 'shed', title: 'Shed load', description: 'd', risk: 'low', reversible: true, params: { type: 'object', properties: {} } }],
+    actions: [
+      {
+        id: 'shed',
+        title: 'Shed load',
+        description: 'd',
+        risk: 'low',
+        reversible: true,
+        params: { type: 'object', properties: {} },
+      },
+    ],
     ...overrides,
   };
 }
@@ -72,15 +97,26 @@ describe('definePlugin', () => {
       /duplicate signal id "load"/,
     );
     assert.throws(
-      () => definePlugin(plugin({ signals: [{ ...(base.signals[0] as MiddlewarePlugin['signals'][0]), query: 'demo_load' }] })),
+      () =>
+        definePlugin(
+          plugin({ signals: [{ ...(base.signals[0] as MiddlewarePlugin['signals'][0]), query: 'demo_load' }] }),
+        ),
       /signal "load" query must select the instance/,
     );
     assert.throws(
-      () => definePlugin(plugin({ rules: [{ ...(base.rules[0] as MiddlewarePlugin<{ level: number }>['rules'][0]), signals: ['nope'] }] })),
+      () =>
+        definePlugin(
+          plugin({
+            rules: [{ ...(base.rules[0] as MiddlewarePlugin<{ level: number }>['rules'][0]), signals: ['nope'] }],
+          }),
+        ),
       /rule "high-load" reads unknown signal "nope"/,
     );
     assert.throws(() => definePlugin(plugin({ actions: [] })), /rule "high-load" suggests unknown action "shed"/);
-    assert.throws(() => definePlugin(plugin({ logs: { serviceType: 'demo', notable: [{ id: 'x', pattern: '(', meaning: '' }] } })), SyntaxError);
+    assert.throws(
+      () => definePlugin(plugin({ logs: { serviceType: 'demo', notable: [{ id: 'x', pattern: '(', meaning: '' }] } })),
+      SyntaxError,
+    );
   });
 });
 
@@ -135,7 +171,10 @@ describe('helpers', () => {
       assert.equal(skipped.url, undefined);
       assert.match(String(skipped.skip), /KSA_TEST_UNSET_SERVICE_URL is not set/);
       process.env.REQUIRE_SERVICES = '1';
-      assert.throws(() => serviceFromEnv('KSA_TEST_UNSET_SERVICE_URL'), /REQUIRE_SERVICES=1 but KSA_TEST_UNSET_SERVICE_URL is not set/);
+      assert.throws(
+        () => serviceFromEnv('KSA_TEST_UNSET_SERVICE_URL'),
+        /REQUIRE_SERVICES=1 but KSA_TEST_UNSET_SERVICE_URL is not set/,
+      );
     } finally {
       if (previous === undefined) delete process.env.REQUIRE_SERVICES;
       else process.env.REQUIRE_SERVICES = previous;
