@@ -1,0 +1,254 @@
+/**
+ * Read-only connector over the RabbitMQ management HTTP API. The AMQP port of the instance label is
+ * not the management port: the configuration gives the management URL per instance.
+ */
+import type { ConnectionTarget, Connector } from '@kubestack/plugin-sdk';
+
+export interface RabbitNode {
+  name: string;
+  running: boolean;
+  memoryAlarm: boolean;
+  diskFreeAlarm: boolean;
+  memoryUsedBytes: number;
+  /** The memory high watermark in bytes: above it the memory alarm blocks publishers. */
+  memoryLimitBytes: number;
+  diskFreeBytes: number;
+  diskFreeLimitBytes: number;
+  /** null when the node does not report it (some platforms say "unknown"). */
+  fileDescriptorsUsed: number | null;
+  fileDescriptorsLimit: number | null;
+  socketsUsed: number | null;
+  socketsLimit: number | null;
+  /** Names of the peers this node is partitioned from. */
+  partitionedFrom: string[];
+}
+
+export type OverflowBehaviour = 'drop-head' | 'reject-publish' | 'reject-publish-dlx';
+
+export interface RabbitQueue {
+  vhost: string;
+  name: string;
+  messagesReady: number;
+  messagesUnacked: number;
+  bytesReady: number;
+  consumers: number;
+  /** Per second, over the management plugin's last statistics interval; null when statistics are off. */
+  ackRate: number | null;
+  publishRate: number | null;
+  policy: string | null;
+  /** Effective limit: the smaller of the `x-max-length` argument and the policy's `max-length`. */
+  maxLength: number | null;
+  maxLengthBytes: number | null;
+  overflow: OverflowBehaviour;
+  deadLetterExchange: string | null;
+}
+
+export interface Facts {
+  version: string;
+  clusterName: string;
+  nodes: RabbitNode[];
+  /** The largest queues by message count, at most QUEUE_SAMPLE_SIZE of them. */
+  queues: RabbitQueue[];
+  queueCount: number;
+  connections: number;
+  connectionsOpenedPerSecond: number;
+  connectionsClosedPerSecond: number;
+}
+
+/** Bounds the cost on brokers with many thousands of queues; the largest queues are the ones that matter. */
+const QUEUE_SAMPLE_SIZE = 500;
+
+const QUEUE_COLUMNS = [
+  'vhost',
+  'name',
+  'messages_ready',
+  'messages_unacknowledged',
+  'message_bytes_ready',
+  'consumers',
+  'policy',
+  'arguments',
+  'effective_policy_definition',
+  'message_stats.ack_details.rate',
+  'message_stats.publish_details.rate',
+].join(',');
+
+interface Rate {
+  rate?: number;
+}
+
+interface OverviewJson {
+  rabbitmq_version?: string;
+  cluster_name?: string;
+  object_totals?: { connections?: number; queues?: number };
+  churn_rates?: { connection_created_details?: Rate; connection_closed_details?: Rate };
+}
+
+interface NodeJson {
+  name: string;
+  running?: boolean;
+  mem_used?: number;
+  mem_limit?: number;
+  mem_alarm?: boolean;
+  disk_free?: number;
+  disk_free_limit?: number;
+  disk_free_alarm?: boolean;
+  fd_used?: unknown;
+  fd_total?: unknown;
+  sockets_used?: unknown;
+  sockets_total?: unknown;
+  partitions?: string[];
+}
+
+interface QueueJson {
+  vhost: string;
+  name: string;
+  messages_ready?: number;
+  messages_unacknowledged?: number;
+  message_bytes_ready?: number;
+  consumers?: number;
+  policy?: string | null;
+  arguments?: Record<string, unknown>;
+  effective_policy_definition?: Record<string, unknown> | [];
+  message_stats?: { ack_details?: Rate; publish_details?: Rate };
+}
+
+interface QueuePageJson {
+  items: QueueJson[];
+  total_count: number;
+}
+
+export const connector: Connector<Facts> = {
+  defaultUrl: (address) => `http://guest:guest@${address.replace(/:\d+$/, '')}:15672`,
+
+  async collect(target, { timeoutMs }) {
+    const get = managementClient(target, timeoutMs);
+    const queuesPath = `/api/queues?page=1&page_size=${QUEUE_SAMPLE_SIZE}&sort=messages&sort_reverse=true&columns=${QUEUE_COLUMNS}`;
+    const [overview, nodes, queuePage] = await Promise.all([
+      get<OverviewJson>('/api/overview'),
+      get<NodeJson[]>('/api/nodes'),
+      get<QueuePageJson>(queuesPath),
+    ]);
+    return {
+      version: overview.rabbitmq_version ?? 'unknown',
+      clusterName: overview.cluster_name ?? '',
+      nodes: nodes.map(toNode),
+      queues: queuePage.items.map(toQueue),
+      queueCount: queuePage.total_count,
+      connections: overview.object_totals?.connections ?? 0,
+      connectionsOpenedPerSecond: overview.churn_rates?.connection_created_details?.rate ?? 0,
+      connectionsClosedPerSecond: overview.churn_rates?.connection_closed_details?.rate ?? 0,
+    };
+  },
+};
+
+/** A GET helper bound to one instance: credentials go to a header (fetch refuses them in URLs). */
+function managementClient(target: ConnectionTarget, timeoutMs: number) {
+  const where = `RabbitMQ ${target.instance.name}`;
+  let base: URL;
+  try {
+    base = new URL(target.url);
+  } catch {
+    throw new Error(`${where}: the management URL is not a valid URL`);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+    throw new Error(`${where}: expected the management API URL (http or https), got ${base.protocol}`);
+  }
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (base.username !== '') {
+    const user = decodeURIComponent(base.username);
+    const password = decodeURIComponent(base.password);
+    headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  }
+  const prefix = base.pathname.replace(/\/$/, '');
+  // One deadline for the whole collection, not per request.
+  const signal = AbortSignal.timeout(timeoutMs);
+
+  return async <T>(path: string): Promise<T> => {
+    const endpoint = path.split('?')[0];
+    let response: Response;
+    try {
+      response = await fetch(`${base.origin}${prefix}${path}`, { headers, signal });
+    } catch (error) {
+      throw new Error(`${where}: management API ${endpoint} unreachable (${describeFetchError(error, timeoutMs)})`);
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Error(`${where}: management API ${endpoint} answered HTTP ${response.status} ${response.statusText}`);
+    }
+    try {
+      return (await response.json()) as T;
+    } catch (error) {
+      const problem =
+        error instanceof DOMException && error.name === 'TimeoutError'
+          ? `answered only partly within ${timeoutMs} ms`
+          : 'did not answer JSON (is this the management URL?)';
+      throw new Error(`${where}: management API ${endpoint} ${problem}`);
+    }
+  };
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
+  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+}
+
+function toNode(node: NodeJson): RabbitNode {
+  return {
+    name: node.name,
+    // A missing field is no evidence of a problem: absent flags read as healthy.
+    running: node.running ?? true,
+    memoryAlarm: node.mem_alarm ?? false,
+    diskFreeAlarm: node.disk_free_alarm ?? false,
+    memoryUsedBytes: node.mem_used ?? 0,
+    memoryLimitBytes: node.mem_limit ?? 0,
+    diskFreeBytes: node.disk_free ?? 0,
+    diskFreeLimitBytes: node.disk_free_limit ?? 0,
+    fileDescriptorsUsed: numberOrNull(node.fd_used),
+    fileDescriptorsLimit: numberOrNull(node.fd_total),
+    socketsUsed: numberOrNull(node.sockets_used),
+    socketsLimit: numberOrNull(node.sockets_total),
+    partitionedFrom: node.partitions ?? [],
+  };
+}
+
+function toQueue(queue: QueueJson): RabbitQueue {
+  const args = queue.arguments ?? {};
+  // The management API renders an empty policy definition as [] rather than {}.
+  const policy = Array.isArray(queue.effective_policy_definition) ? {} : (queue.effective_policy_definition ?? {});
+  const stats = queue.message_stats;
+  return {
+    vhost: queue.vhost,
+    name: queue.name,
+    messagesReady: queue.messages_ready ?? 0,
+    messagesUnacked: queue.messages_unacknowledged ?? 0,
+    bytesReady: queue.message_bytes_ready ?? 0,
+    consumers: queue.consumers ?? 0,
+    // Without message_stats statistics are off; with them, a missing detail means no such event yet.
+    ackRate: stats === undefined ? null : (stats.ack_details?.rate ?? 0),
+    publishRate: stats === undefined ? null : (stats.publish_details?.rate ?? 0),
+    policy: queue.policy || null,
+    maxLength: smallestLimit(args['x-max-length'], policy['max-length']),
+    maxLengthBytes: smallestLimit(args['x-max-length-bytes'], policy['max-length-bytes']),
+    overflow: overflowOf(args['x-overflow'] ?? policy.overflow),
+    deadLetterExchange: stringOrNull(args['x-dead-letter-exchange'] ?? policy['dead-letter-exchange']),
+  };
+}
+
+/** RabbitMQ applies the lower of a queue argument and a policy limit when both are set. */
+function smallestLimit(...values: unknown[]): number | null {
+  const limits = values.filter((value): value is number => typeof value === 'number' && value >= 0);
+  return limits.length === 0 ? null : Math.min(...limits);
+}
+
+function overflowOf(value: unknown): OverflowBehaviour {
+  return value === 'reject-publish' || value === 'reject-publish-dlx' ? value : 'drop-head';
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
