@@ -74,6 +74,7 @@ export const SignalValueSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
   unit: Unit,
+  badDirection: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('both')]),
   last: Type.Number(),
   first: Type.Number(),
   min: Type.Number(),

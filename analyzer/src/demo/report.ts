@@ -73,14 +73,25 @@ function summarizeFindings(findings: Finding[]): string {
   return [...counts].map(([severity, count]) => `${count} ${severity}`).join(', ');
 }
 
+/** How far a signal has gone towards its limit: used/limit, or limit/left for a resource running out. */
+function saturation(signal: SignalValue): number | undefined {
+  if (signal.limit === undefined) return undefined;
+  if (signal.badDirection === 'up') return signal.last / signal.limit;
+  if (signal.badDirection === 'down') return signal.last > 0 ? signal.limit / signal.last : 1;
+  return undefined;
+}
+
 function hottestSignal(signals: SignalValue[]): string {
-  let best: SignalValue | undefined;
+  let best: { signal: SignalValue; ratio: number } | undefined;
   for (const signal of signals) {
-    if (signal.limit === undefined) continue;
-    if (!best || signal.last / signal.limit > best.last / (best.limit ?? 1)) best = signal;
+    const ratio = saturation(signal);
+    if (ratio !== undefined && (!best || ratio > best.ratio)) best = { signal, ratio };
   }
-  if (!best || best.limit === undefined) return '-';
-  return `${best.name} ${Math.round((best.last / best.limit) * 100)} %`;
+  if (!best) return '-';
+  const { signal, ratio } = best;
+  return signal.badDirection === 'up'
+    ? `${signal.name} ${Math.round(ratio * 100)} % of ${signal.limit === undefined ? '' : formatValue(signal.limit, signal.unit)}`
+    : `${signal.name} ${formatValue(signal.last, signal.unit)}, limit ${formatValue(signal.limit ?? 0, signal.unit)}`;
 }
 
 function describeEvidence(evidence: Evidence): string {

@@ -24,6 +24,7 @@ export function summarizeSeries(spec: SignalSpec, values: Float64Array, limit?: 
     id: spec.id,
     name: spec.name,
     unit: spec.unit,
+    badDirection: spec.badDirection,
     first,
     last,
     min,

@@ -19,6 +19,7 @@ describe('summarizeSeries', () => {
       id: 'mem',
       name: 'Memory',
       unit: 'bytes',
+      badDirection: 'up',
       first: 4,
       last: 6,
       min: 2,

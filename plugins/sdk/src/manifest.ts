@@ -63,6 +63,7 @@ export interface SignalValue {
   id: string;
   name: string;
   unit: Unit;
+  badDirection: BadDirection;
   last: number;
   first: number;
   min: number;
@@ -167,4 +168,21 @@ export interface MiddlewarePlugin<F = unknown> {
   rules: Rule<F>[];
   connector: Connector<F>;
   actions: ActionSpec[];
+}
+
+/**
+ * A real fault that tests, the demo and the fault-injection suite induce on a live server, with the
+ * rules that must catch it. Faults live beside the rules that catch them; they are never used by
+ * the analyzer at run time.
+ */
+export interface FaultScenario {
+  id: string;
+  title: string;
+  /** Rule ids of this plugin that fire, from the connector's facts, while the fault is in place. */
+  fires: string[];
+  /**
+   * Induces the fault through the same connection URL the connector uses and resolves once it is in
+   * place. The returned function undoes it completely (and is safe to call once even if inject half-failed).
+   */
+  inject(url: string): Promise<() => Promise<void>>;
 }

@@ -3,7 +3,7 @@
  * middleware for integration tests. Integration suites find their server through an environment
  * variable; when REQUIRE_SERVICES=1 a missing variable fails the suite instead of skipping it.
  */
-import type { InstanceRef, LogSummary, MiddlewarePlugin, RuleContext, SignalValue } from './manifest.ts';
+import type { FaultScenario, InstanceRef, LogSummary, MiddlewarePlugin, RuleContext, SignalValue } from './manifest.ts';
 import { type Finding, runRules } from './rules.ts';
 
 /**
@@ -49,6 +49,7 @@ export function contextFor<F>(plugin: MiddlewarePlugin<F>, input: ContextInput<F
       id,
       name: spec.name,
       unit: spec.unit,
+      badDirection: spec.badDirection,
       first: given.last,
       min: given.last,
       max: given.last,
@@ -99,4 +100,14 @@ export async function eventually<T>(
   }
   const detail = lastError instanceof Error ? `: last error ${lastError.message}` : '';
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+}
+
+/** Runs `body` while `fault` is in place on the server at `url`, and always undoes it. */
+export async function withFault<T>(fault: FaultScenario, url: string, body: () => Promise<T>): Promise<T> {
+  const undo = await fault.inject(url);
+  try {
+    return await body();
+  } finally {
+    await undo();
+  }
 }
