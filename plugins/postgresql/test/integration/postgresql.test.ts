@@ -1,0 +1,166 @@
+/**
+ * The connector and rules against a real PostgreSQL (POSTGRES_URL, a superuser). Induces a lock held by an
+ * idle transaction and a transaction left idle past the rule's threshold, and undoes both.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { type Evidence, type Finding, runRules } from '@kubestack/plugin-sdk';
+import {
+  addressOf,
+  collectFacts,
+  contextFor,
+  eventually,
+  findingOf,
+  firedRules,
+  serviceFromEnv,
+} from '@kubestack/plugin-sdk/testkit';
+import { Client } from 'pg';
+import plugin from '../../src/index.ts';
+import { THRESHOLDS } from '../../src/rules.ts';
+
+const service = serviceFromEnv('POSTGRES_URL');
+const TABLE = `kubestack_test_locks_${process.pid}`;
+
+async function findingsNow(url: string) {
+  const facts = await collectFacts(plugin, url);
+  return { facts, findings: runRules(plugin, contextFor(plugin, { instance: addressOf(url), facts })) };
+}
+
+function factValue(evidence: Evidence[], name: string): unknown {
+  const found = evidence.find((item) => item.kind === 'fact' && item.name === name);
+  return found?.kind === 'fact' ? found.value : undefined;
+}
+
+/** The rule's finding once its evidence names `pid`: other sessions on a shared server do not count. */
+async function firedFor(url: string, rule: string, evidence: string, pid: number): Promise<Finding | undefined> {
+  const finding = findingOf((await findingsNow(url)).findings, rule);
+  return finding !== undefined && factValue(finding.evidence, evidence) === pid ? finding : undefined;
+}
+
+/** A session of its own, with the server's timeouts off so only the test decides how long it waits. */
+async function session(url: string): Promise<{ client: Client; pid: number }> {
+  const client = new Client({ connectionString: url, application_name: 'kubestack-test' });
+  await client.connect();
+  await client.query(`SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0`);
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  return { client, pid: rows[0]?.pid ?? 0 };
+}
+
+describe('postgresql plugin against a real server', { skip: service.skip }, () => {
+  const url = service.url ?? '';
+
+  before(async () => {
+    const { client } = await session(url);
+    try {
+      await client.query(`CREATE TABLE ${TABLE} (id int PRIMARY KEY, stock int NOT NULL)`);
+      await client.query(`INSERT INTO ${TABLE} VALUES (1, 10)`);
+    } finally {
+      await client.end();
+    }
+  });
+
+  after(async () => {
+    const { client } = await session(url);
+    try {
+      await client.query(`DROP TABLE IF EXISTS ${TABLE}`);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('collects facts from a healthy server, and the lock and idle rules stay silent', async () => {
+    const { facts, findings } = await findingsNow(url);
+    assert.match(facts.serverVersion, /^\d+/);
+    assert.ok(facts.settings.maxConnections > facts.settings.superuserReservedConnections);
+    assert.ok(facts.connections.total >= 1, 'the connector counts at least its own session');
+    assert.ok(facts.databases.some((db) => db.name === new URL(url).pathname.slice(1)));
+    assert.equal(facts.replication.inRecovery, false);
+    const fired = findings.map((finding) => finding.rule);
+    assert.ok(!fired.includes('lock-blocker'), `fired: ${fired.join(', ')}`);
+    assert.ok(!fired.includes('idle-in-transaction'), `fired: ${fired.join(', ')}`);
+  });
+
+  it('names the idle transaction that holds a lock another session waits on', async () => {
+    const holder = await session(url);
+    const waiter = await session(url);
+    let waiting: Promise<unknown> | undefined;
+    try {
+      await holder.client.query('BEGIN');
+      await holder.client.query(`UPDATE ${TABLE} SET stock = stock - 1 WHERE id = 1`);
+      waiting = waiter.client.query(`UPDATE ${TABLE} SET stock = stock - 2 WHERE id = 1`);
+
+      const finding = await eventually(
+        'lock-blocker to name the holder',
+        () => firedFor(url, 'lock-blocker', 'blocking pid', holder.pid),
+        { timeoutMs: (THRESHOLDS.lockWaitSeconds.warning + 15) * 1000, intervalMs: 1000 },
+      );
+      const facts = await collectFacts(plugin, url);
+      assert.deepEqual(
+        facts.blockers.find((blocker) => blocker.pid === holder.pid)?.blocks,
+        [waiter.pid],
+        'pg_blocking_pids maps the holder to the waiter',
+      );
+      assert.equal(facts.blockers.find((blocker) => blocker.pid === holder.pid)?.session?.state, 'idle in transaction');
+      assert.equal(factValue(finding.evidence, 'pids blocked by it'), String(waiter.pid));
+      assert.match(finding.explanation, new RegExp(`terminate-lock-blocker, pid ${holder.pid}`));
+      assert.deepEqual(finding.actions, ['terminate-lock-blocker', 'cancel-backend']);
+    } finally {
+      await holder.client.query('ROLLBACK').catch(() => undefined);
+      await waiting?.catch(() => undefined);
+      await Promise.all([holder.client.end(), waiter.client.end()]);
+    }
+  });
+
+  it(`flags a transaction left idle past ${THRESHOLDS.idleInTransactionSeconds.warning} s`, async () => {
+    const idle = await session(url);
+    try {
+      await idle.client.query('BEGIN');
+      await idle.client.query(`SELECT stock FROM ${TABLE} WHERE id = 1 FOR SHARE`);
+      const early = await findingsNow(url);
+      assert.ok(early.facts.idleInTransaction.some((s) => s.pid === idle.pid));
+      assert.ok(!firedRules(plugin, contextFor(plugin, { facts: early.facts })).includes('idle-in-transaction'));
+
+      const finding = await eventually(
+        'idle-in-transaction to name the session',
+        () => firedFor(url, 'idle-in-transaction', 'oldest idle-in-transaction pid', idle.pid),
+        { timeoutMs: (THRESHOLDS.idleInTransactionSeconds.warning + 15) * 1000, intervalMs: 2000 },
+      );
+      assert.equal(finding.severity, 'warning');
+      const idleSeconds = Number(factValue(finding.evidence, 'oldest idle-in-transaction idle seconds'));
+      assert.ok(idleSeconds >= THRESHOLDS.idleInTransactionSeconds.warning, `idle ${idleSeconds} s`);
+      assert.match(finding.explanation, /FOR SHARE/);
+    } finally {
+      await idle.client.query('ROLLBACK').catch(() => undefined);
+      await idle.client.end();
+    }
+  });
+});
+
+describe('postgresql connector failures', () => {
+  it('rejects a refused connection naming the server, never the password', async () => {
+    const error = await collectFacts(plugin, 'postgres://kubestack:s3cret-pw@127.0.0.1:1/kubestack').then(
+      () => assert.fail('collect should reject'),
+      (rejection: unknown) => rejection as Error,
+    );
+    assert.match(error.message, /^PostgreSQL 127\.0\.0\.1:1: connecting failed: .*ECONNREFUSED/);
+    assert.ok(!error.message.includes('s3cret-pw'));
+  });
+
+  it('gives up on a server that never answers within timeoutMs', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const started = Date.now();
+    try {
+      await assert.rejects(collectFacts(plugin, `postgres://u:s3cret-pw@127.0.0.1:${port}/db`, 500), (error: Error) => {
+        assert.match(error.message, new RegExp(`^PostgreSQL 127\\.0\\.0\\.1:${port}: connecting failed`));
+        assert.ok(!error.message.includes('s3cret-pw'));
+        return true;
+      });
+      assert.ok(Date.now() - started < 3000, 'rejects near the timeout');
+    } finally {
+      silent.close();
+    }
+  });
+});
