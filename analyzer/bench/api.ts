@@ -1,6 +1,7 @@
 /**
  * bench:api — latency and memory of the analyzer on the real local stack, measured with a load tool
- * (autocannon) against the real server process. Needs the stack: `eval "$(bash stack/env.sh)"`.
+ * (autocannon) against the real server process started as `npm start` starts it.
+ * Needs the stack: `eval "$(bash stack/env.sh)"`.
  * Ends with one JSON line:
  * {"instances_p95_ms", "diagnose_p50_ms", "diagnose_p95_ms", "rss_idle_mb", "rss_load_mb", "cold_start_ms"}
  */
@@ -23,9 +24,12 @@ const token = randomBytes(24).toString('hex');
 const base = `http://127.0.0.1:${port}`;
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
-log(`starting the analyzer on ${base}`);
+// Exactly what `npm start` runs (the production bundle with its Node flags), minus npm itself.
+const startScript = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
+const [, ...startArgs] = startScript.split(/\s+/);
+log(`starting the analyzer on ${base}: ${startScript}`);
 const started = performance.now();
-const server = spawn(process.execPath, ['analyzer/src/main.ts'], {
+const server = spawn(process.execPath, startArgs, {
   env: { ...process.env, KSA_PORT: String(port), KSA_API_TOKEN: token, KSA_LOG_LEVEL: 'warn' },
   stdio: ['ignore', 'inherit', 'inherit'],
 });

@@ -49,7 +49,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const inventory = new Inventory(prometheus, options.plugins, config.inventory.cacheSeconds, clock);
   const diagnoser = new Diagnoser({ prometheus, elasticsearch, inventory, config, clock });
   const deps: ApiDeps = { config, clock, prometheus, elasticsearch, inventory, diagnoser, version: VERSION };
-  app.addHook('onClose', async () => elasticsearch.close());
 
   await app.register(swagger, {
     openapi: {

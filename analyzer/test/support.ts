@@ -8,7 +8,8 @@ import type { Config } from '../src/config/schema.ts';
 export const TOKEN = 'test-token-0123456789abcdef';
 export const AUTH = { authorization: `Bearer ${TOKEN}` };
 /** A loopback port nothing listens on: sources pointed here are unreachable, for real. */
-export const CLOSED_URL = 'http://127.0.0.1:1';
+// Port 2: nothing listens there, and unlike port 1 fetch does not refuse it as a "bad port" before connecting.
+export const CLOSED_URL = 'http://127.0.0.1:2';
 
 export function configFrom(env: Record<string, string>): Config {
   return loadConfig({ KSA_API_TOKEN: TOKEN, KSA_PROMETHEUS_RETRIES: '0', KSA_ELASTICSEARCH_RETRIES: '0', ...env });

@@ -2,7 +2,7 @@
  * Elasticsearch log source. Logs follow one convention (written by the log shipper): `@timestamp`,
  * `service.type`, `service.instance`, `log.level`, `message`, in daily indices matched by a pattern.
  */
-import { Client, errors } from '@elastic/elasticsearch';
+import { HttpError, JsonHttp } from '@kubestack/plugin-sdk';
 import { SourceError, withRetries } from './errors.ts';
 
 export const LOG_FIELDS = {
@@ -43,67 +43,51 @@ export interface ElasticsearchOptions {
 
 type QueryContainer = Record<string, unknown>;
 
+interface SearchResponse {
+  hits: { total?: number | { value: number }; hits: Array<{ _source?: Record<string, unknown> }> };
+  aggregations?: Record<string, unknown>;
+}
+
 export class ElasticsearchSource {
-  readonly #client: Client;
-  readonly #index: string;
+  readonly #http: JsonHttp;
+  readonly #searchPath: string;
   readonly #retries: number;
-  readonly #shown: string;
 
   constructor(options: ElasticsearchOptions) {
-    const url = new URL(options.url);
-    let auth: { username: string; password: string } | { apiKey: string } | undefined;
-    if (options.apiKey) auth = { apiKey: options.apiKey };
-    else if (options.username) auth = { username: options.username, password: options.password ?? '' };
-    else if (url.username)
-      auth = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
-    url.username = '';
-    url.password = '';
-    this.#shown = url.origin;
-    this.#index = options.index;
+    const headers: Record<string, string> = {};
+    if (options.apiKey) headers.authorization = `ApiKey ${options.apiKey}`;
+    else if (options.username) {
+      headers.authorization = `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`;
+    }
+    this.#http = new JsonHttp(options.url, { timeoutMs: options.timeoutMs, headers });
+    this.#searchPath = `/${encodeURIComponent(options.index).replaceAll('%2A', '*').replaceAll('%2C', ',')}/_search`;
     this.#retries = options.retries;
-    // Retries are ours (withRetries) so that every failure is wrapped the same way.
-    this.#client = new Client({
-      node: url.href,
-      requestTimeout: options.timeoutMs,
-      maxRetries: 0,
-      ...(auth ? { auth } : {}),
-    });
   }
 
   async ping(): Promise<void> {
-    await this.#call(() => this.#client.cluster.health({ timeout: '1s' }));
+    await this.#call(() => this.#http.request('/_cluster/health', { query: { timeout: '1s' } }));
   }
 
   /** Newest first. */
   async search(filter: LogFilter, size: number): Promise<{ total: number; lines: LogRecord[] }> {
-    const response = await this.#call(() =>
-      this.#client.search<Record<string, unknown>>({
-        index: this.#index,
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        size,
-        track_total_hits: true,
-        sort: [{ [LOG_FIELDS.timestamp]: { order: 'desc', unmapped_type: 'date' } }],
-        query: toQuery(filter),
-        _source: Object.values(LOG_FIELDS),
-      }),
-    );
+    const response = await this.#search({
+      size,
+      track_total_hits: true,
+      sort: [{ [LOG_FIELDS.timestamp]: { order: 'desc', unmapped_type: 'date' } }],
+      query: toQuery(filter),
+      _source: Object.values(LOG_FIELDS),
+    });
     const total = typeof response.hits.total === 'number' ? response.hits.total : (response.hits.total?.value ?? 0);
     return { total, lines: response.hits.hits.map((hit) => toRecord(hit._source ?? {})) };
   }
 
   /** Counts per value of a keyword field (e.g. log.level), most frequent first. */
   async terms(filter: LogFilter, field: string, size = 20): Promise<Record<string, number>> {
-    const response = await this.#call(() =>
-      this.#client.search({
-        index: this.#index,
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        size: 0,
-        query: toQuery(filter),
-        aggs: { values: { terms: { field, size } } },
-      }),
-    );
+    const response = await this.#search({
+      size: 0,
+      query: toQuery(filter),
+      aggs: { values: { terms: { field, size } } },
+    });
     const buckets = (response.aggregations?.values as { buckets?: Array<{ key: string; doc_count: number }> })?.buckets;
     return Object.fromEntries((buckets ?? []).map((bucket) => [String(bucket.key), bucket.doc_count]));
   }
@@ -115,26 +99,21 @@ export class ElasticsearchSource {
     splitBy?: string,
   ): Promise<Array<{ timestamp: number; count: number; split?: Record<string, number> }>> {
     const split = splitBy ? { split: { terms: { field: splitBy, size: 10 } } } : undefined;
-    const response = await this.#call(() =>
-      this.#client.search({
-        index: this.#index,
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        size: 0,
-        query: toQuery(filter),
-        aggs: {
-          over_time: {
-            date_histogram: {
-              field: LOG_FIELDS.timestamp,
-              fixed_interval: `${intervalSeconds}s`,
-              min_doc_count: 0,
-              extended_bounds: { min: filter.from.getTime(), max: filter.to.getTime() },
-            },
-            ...(split ? { aggs: split } : {}),
+    const response = await this.#search({
+      size: 0,
+      query: toQuery(filter),
+      aggs: {
+        over_time: {
+          date_histogram: {
+            field: LOG_FIELDS.timestamp,
+            fixed_interval: `${intervalSeconds}s`,
+            min_doc_count: 0,
+            extended_bounds: { min: filter.from.getTime(), max: filter.to.getTime() },
           },
+          ...(split ? { aggs: split } : {}),
         },
-      }),
-    );
+      },
+    });
     type Bucket = { key: number; doc_count: number; split?: { buckets: Array<{ key: string; doc_count: number }> } };
     const buckets = (response.aggregations?.over_time as { buckets?: Bucket[] })?.buckets ?? [];
     return buckets.map((bucket) => {
@@ -147,8 +126,14 @@ export class ElasticsearchSource {
     });
   }
 
-  async close(): Promise<void> {
-    await this.#client.close();
+  async #search(body: Record<string, unknown>): Promise<SearchResponse> {
+    return this.#call(() =>
+      this.#http.request<SearchResponse>(this.#searchPath, {
+        json: body,
+        // A pattern matching no index yet (no logs shipped) is an empty result, not an error.
+        query: { ignore_unavailable: true, allow_no_indices: true },
+      }),
+    );
   }
 
   async #call<T>(request: () => Promise<T>): Promise<T> {
@@ -156,26 +141,24 @@ export class ElasticsearchSource {
       try {
         return await request();
       } catch (error) {
-        throw this.#wrap(error);
+        throw toSourceError(error);
       }
     });
   }
+}
 
-  #wrap(error: unknown): SourceError {
-    if (error instanceof errors.TimeoutError) {
-      return new SourceError('elasticsearch', 'timeout', `no answer from ${this.#shown} in time`);
-    }
-    if (error instanceof errors.ConnectionError) {
-      return new SourceError('elasticsearch', 'unreachable', `cannot reach ${this.#shown}: ${error.message}`);
-    }
-    if (error instanceof errors.ResponseError) {
-      const reason = (error.body as { error?: { reason?: string; type?: string } } | undefined)?.error;
-      const what = reason?.reason ?? reason?.type ?? error.message;
-      const failure = error.statusCode === 400 ? 'bad_query' : 'bad_response';
-      return new SourceError('elasticsearch', failure, `HTTP ${error.statusCode ?? '?'}: ${what}`);
-    }
-    return new SourceError('elasticsearch', 'bad_response', (error as Error).message);
+function toSourceError(error: unknown): SourceError {
+  if (!(error instanceof HttpError)) return new SourceError('elasticsearch', 'bad_response', (error as Error).message);
+  if (error.failure === 'timeout' || error.failure === 'unreachable') {
+    return new SourceError('elasticsearch', error.failure, error.message);
   }
+  const reason = (error.body as { error?: { reason?: string; type?: string } } | undefined)?.error;
+  const what = reason?.reason ?? reason?.type ?? error.message;
+  return new SourceError(
+    'elasticsearch',
+    error.status === 400 ? 'bad_query' : 'bad_response',
+    `HTTP ${error.status ?? '?'}: ${what}`,
+  );
 }
 
 function toQuery(filter: LogFilter): QueryContainer {

@@ -2,6 +2,7 @@
  * Prometheus HTTP API client. Range results are decoded into typed arrays (one allocation per
  * series, none per point), which is what detection and summaries consume.
  */
+import { HttpError, JsonHttp } from '@kubestack/plugin-sdk';
 import { SourceError, withRetries } from './errors.ts';
 
 export interface InstantSample {
@@ -30,28 +31,21 @@ interface ApiEnvelope {
 }
 
 export class PrometheusSource {
-  /** Base URL without credentials: safe to show in errors. */
-  readonly #base: string;
-  readonly #headers: Record<string, string> = {};
-  readonly #options: PrometheusOptions;
+  readonly #http: JsonHttp;
+  readonly #retries: number;
 
   constructor(options: PrometheusOptions) {
-    this.#options = options;
-    const url = new URL(options.url);
-    if (url.username) {
-      const user = decodeURIComponent(url.username);
-      const password = decodeURIComponent(url.password);
-      this.#headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-      url.username = '';
-      url.password = '';
-    }
-    this.#base = url.href.replace(/\/+$/, '');
+    this.#http = new JsonHttp(options.url, { timeoutMs: options.timeoutMs });
+    this.#retries = options.retries;
   }
 
   async instant(query: string, time?: Date): Promise<InstantSample[]> {
     const params: Record<string, string> = { query };
     if (time) params.time = seconds(time);
-    const data = (await this.#call('/api/v1/query', params)) as { resultType: string; result: unknown[] };
+    const data = (await this.#call('/api/v1/query', new URLSearchParams(params))) as {
+      resultType: string;
+      result: unknown[];
+    };
     if (data.resultType === 'scalar') {
       const [, value] = data.result as unknown as [number, string];
       return [{ labels: {}, value: Number(value) }];
@@ -65,12 +59,10 @@ export class PrometheusSource {
   }
 
   async range(query: string, from: Date, to: Date, stepSeconds: number): Promise<RangeSeries[]> {
-    const data = (await this.#call('/api/v1/query_range', {
-      query,
-      start: seconds(from),
-      end: seconds(to),
-      step: String(stepSeconds),
-    })) as { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
+    const params = new URLSearchParams({ query, start: seconds(from), end: seconds(to), step: String(stepSeconds) });
+    const data = (await this.#call('/api/v1/query_range', params)) as {
+      result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }>;
+    };
     return data.result.map((series) => {
       const count = series.values.length;
       const timestamps = new Float64Array(count);
@@ -101,71 +93,46 @@ export class PrometheusSource {
 
   /** Cheap reachability probe for /readyz. */
   async ping(): Promise<void> {
-    const response = await this.#fetch('/-/ready', { method: 'GET' });
-    await response.body?.cancel();
-    if (!response.ok)
-      throw new SourceError('prometheus', 'unreachable', `${this.#base} is not ready (HTTP ${response.status})`);
+    const status = await this.#http.status('/-/ready').catch((error: unknown) => {
+      throw toSourceError(error);
+    });
+    if (status !== 200)
+      throw new SourceError('prometheus', 'unreachable', `${this.#http.base} is not ready (HTTP ${status})`);
   }
 
   /** POST by default: long PromQL does not fit in a URL. */
-  async #call(
-    path: string,
-    params: Record<string, string> | URLSearchParams,
-    method: 'GET' | 'POST' = 'POST',
-  ): Promise<unknown> {
-    const form = params instanceof URLSearchParams ? params : new URLSearchParams(params);
-    return withRetries(this.#options.retries, async () => {
-      const response =
-        method === 'GET'
-          ? await this.#fetch(`${path}?${form}`, { method })
-          : await this.#fetch(path, {
-              method,
-              headers: { 'content-type': 'application/x-www-form-urlencoded' },
-              body: form,
-            });
-      let envelope: ApiEnvelope;
+  async #call(path: string, params: URLSearchParams, method: 'GET' | 'POST' = 'POST'): Promise<unknown> {
+    return withRetries(this.#retries, async () => {
       try {
-        envelope = (await response.json()) as ApiEnvelope;
-      } catch {
-        throw new SourceError('prometheus', 'bad_response', `HTTP ${response.status} from ${path} was not JSON`);
+        const envelope = await this.#http.request<ApiEnvelope>(
+          path,
+          method === 'GET' ? { query: params } : { form: params },
+        );
+        return envelope.data;
+      } catch (error) {
+        throw toSourceError(error);
       }
-      if (envelope.status === 'success') return envelope.data;
-      // 400 and 422 are the query's fault; anything else means Prometheus is not answering properly.
-      const failure = response.status === 400 || response.status === 422 ? 'bad_query' : 'bad_response';
-      throw new SourceError(
-        'prometheus',
-        failure,
-        `${envelope.errorType ?? 'error'}: ${envelope.error ?? response.status}`,
-      );
     });
   }
+}
 
-  async #fetch(path: string, init: RequestInit): Promise<Response> {
-    try {
-      return await fetch(`${this.#base}${path}`, {
-        ...init,
-        headers: { ...this.#headers, ...(init.headers as Record<string, string> | undefined) },
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
-      });
-    } catch (error) {
-      const name = (error as Error).name;
-      if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new SourceError(
-          'prometheus',
-          'timeout',
-          `no answer from ${this.#base} within ${this.#options.timeoutMs} ms`,
-        );
-      }
-      throw new SourceError('prometheus', 'unreachable', `cannot reach ${this.#base}: ${causeOf(error)}`);
-    }
+function toSourceError(error: unknown): SourceError {
+  if (!(error instanceof HttpError)) return new SourceError('prometheus', 'bad_response', (error as Error).message);
+  if (error.failure === 'timeout') return new SourceError('prometheus', 'timeout', error.message);
+  if (error.failure === 'unreachable') return new SourceError('prometheus', 'unreachable', error.message);
+  const envelope = error.body as ApiEnvelope | undefined;
+  if (envelope?.status === 'error') {
+    // 400 and 422 are the query's fault; anything else means Prometheus is not answering properly.
+    const failure = error.status === 400 || error.status === 422 ? 'bad_query' : 'bad_response';
+    return new SourceError(
+      'prometheus',
+      failure,
+      `${envelope.errorType ?? 'error'}: ${envelope.error ?? error.status}`,
+    );
   }
+  return new SourceError('prometheus', 'bad_response', error.message);
 }
 
 function seconds(date: Date): string {
   return (date.getTime() / 1000).toFixed(3);
-}
-
-function causeOf(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message;
 }

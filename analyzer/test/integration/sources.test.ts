@@ -56,7 +56,7 @@ describe('PrometheusSource on a real Prometheus', { skip: prometheusService.skip
   });
 
   it('names the source and keeps credentials out of errors when unreachable', async () => {
-    const down = new PrometheusSource({ url: 'http://user:secret@127.0.0.1:1', timeoutMs: 500, retries: 1 });
+    const down = new PrometheusSource({ url: 'http://user:secret@127.0.0.1:2', timeoutMs: 500, retries: 1 });
     await assert.rejects(down.instant('up'), (error: unknown) => {
       assert.ok(error instanceof SourceError);
       assert.equal(error.failure, 'unreachable');
@@ -114,7 +114,6 @@ describe('ElasticsearchSource on a real Elasticsearch', { skip: elasticsearchSer
   });
   after(async () => {
     await fetch(`${url}/${index}`, { method: 'DELETE' });
-    await source.close();
   });
 
   const window = { from: new Date(base - 1000), to: new Date(base + 3600_000) };
@@ -151,13 +150,12 @@ describe('ElasticsearchSource on a real Elasticsearch', { skip: elasticsearchSer
   });
 
   it('names the source when unreachable', async () => {
-    const down = new ElasticsearchSource({ url: 'http://127.0.0.1:1', index, timeoutMs: 500, retries: 0 });
+    const down = new ElasticsearchSource({ url: 'http://127.0.0.1:2', index, timeoutMs: 500, retries: 0 });
     await assert.rejects(down.search(window, 1), (error: unknown) => {
       assert.ok(error instanceof SourceError);
       assert.equal(error.source, 'elasticsearch');
       assert.equal(error.failure, 'unreachable');
       return true;
     });
-    await down.close();
   });
 });

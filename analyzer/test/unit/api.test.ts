@@ -23,7 +23,7 @@ describe('analyzer API without reachable sources', () => {
     const body = response.json();
     assert.equal(body.status, 'unready');
     assert.equal(body.sources.prometheus.reachable, false);
-    assert.match(body.sources.prometheus.error, /prometheus: cannot reach http:\/\/127\.0\.0\.1:1/);
+    assert.match(body.sources.prometheus.error, /prometheus: cannot reach http:\/\/127\.0\.0\.1:2/);
     assert.equal(body.sources.elasticsearch.reachable, false);
     assert.match(body.sources.elasticsearch.error, /^elasticsearch: /);
   });
