@@ -1,15 +1,22 @@
 /**
  * The connector and rules against a real Elasticsearch. This cluster is also the stack's log store:
  * the suite only creates and deletes its own uniquely named indices and changes no cluster setting.
- * Induced: a replica that a single node can never allocate (yellow, unassigned shard with the
- * allocation explanation) and an index carrying the read_only_allow_delete block.
+ * Induced through the plugin's fault scenarios (src/faults.ts): a replica that the data nodes can never
+ * allocate (yellow, unassigned shard with the allocation explanation) and an index carrying the
+ * read_only_allow_delete block.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { Client } from '@elastic/elasticsearch';
-import { type Evidence, runRules } from '@kubestack/plugin-sdk';
-import { collectFacts, contextFor, eventually, findingOf, serviceFromEnv } from '@kubestack/plugin-sdk/testkit';
+import { type Evidence, type FaultScenario, runRules } from '@kubestack/plugin-sdk';
+import {
+  collectFacts,
+  contextFor,
+  findingOf,
+  firedRules,
+  serviceFromEnv,
+  withFault,
+} from '@kubestack/plugin-sdk/testkit';
+import { faults } from '../../src/faults.ts';
 import plugin from '../../src/index.ts';
 
 const service = serviceFromEnv('ELASTICSEARCH_URL');
@@ -30,41 +37,50 @@ describe('elasticsearch plugin against a real cluster', { skip: service.skip }, 
     );
   });
 
-  it('sees an unallocatable replica with its reason, and a read-only index', async () => {
-    const prefix = `kubestack-it-${randomUUID().slice(0, 8)}`;
-    const replicated = `${prefix}-replicated`;
-    const blocked = `${prefix}-blocked`;
-    const client = new Client({ node: url });
-    try {
+  it('sees an unallocatable replica with its reason', async () => {
+    await withFault(faultById('unassignable-replica'), url, async () => {
       const facts = await collectFacts(plugin, url);
-      // One replica more than the data nodes can hold: it stays unassigned.
-      await client.indices.create({
-        index: replicated,
-        settings: { number_of_shards: 1, number_of_replicas: facts.numberOfDataNodes },
-      });
-      await client.indices.create({ index: blocked, settings: { number_of_shards: 1, number_of_replicas: 0 } });
-      await client.indices.putSettings({ index: blocked, settings: { 'index.blocks.read_only_allow_delete': true } });
-
-      const findings = await eventually('the induced findings', async () => {
-        const found = runRules(plugin, contextFor(plugin, { facts: await collectFacts(plugin, url) }));
-        return INDUCED.every((rule) => findingOf(found, rule) !== undefined) ? found : undefined;
-      });
-
+      const replicated = faultIndex(
+        facts.unassigned.map((shard) => shard.index),
+        'replicated',
+      );
+      const findings = runRules(plugin, contextFor(plugin, { facts }));
       assert.equal(findingOf(findings, 'cluster-yellow')?.severity, 'warning');
       const unassigned = findingOf(findings, 'unassigned-shards');
       assert.equal(unassigned?.severity, 'warning');
       assert.equal(factOf(unassigned?.evidence, `unassigned shards of ${replicated}`), 1);
       assert.equal(factOf(unassigned?.evidence, `[${replicated}][0] refused by`), 'same_shard');
       assert.match(unassigned?.explanation ?? '', /a copy of this shard is already allocated to this node/);
+    });
+  });
 
-      const readOnly = findingOf(findings, 'read-only-indices');
+  it('sees a read-only index', async () => {
+    await withFault(faultById('read-only-index'), url, async () => {
+      const facts = await collectFacts(plugin, url);
+      const blocked = faultIndex(facts.readOnlyIndices, 'blocked');
+      const readOnly = findingOf(runRules(plugin, contextFor(plugin, { facts })), 'read-only-indices');
       assert.equal(readOnly?.severity, 'critical');
       assert.equal(factOf(readOnly?.evidence, `${blocked} index.blocks.read_only_allow_delete`), true);
       assert.match(readOnly?.explanation ?? '', new RegExp(`${blocked}.*the block is stale`));
-    } finally {
-      // Deleting is allowed despite the block (that is what "allow_delete" means).
-      await client.indices.delete({ index: [replicated, blocked], ignore_unavailable: true });
-      await client.close();
+    });
+  });
+
+  it('every fault scenario fires its rules from real facts, and they fall silent after undo', async (t) => {
+    for (const scenario of faults) {
+      await t.test(scenario.id, async () => {
+        const fired = async () => firedRules(plugin, contextFor(plugin, { facts: await collectFacts(plugin, url) }));
+        await withFault(scenario, url, async () => {
+          const during = await fired();
+          for (const rule of scenario.fires) {
+            assert.ok(during.includes(rule), `${rule} did not fire; fired: ${during.join(', ')}`);
+          }
+        });
+        const after = await fired();
+        assert.deepEqual(
+          scenario.fires.filter((rule) => after.includes(rule)),
+          [],
+        );
+      });
     }
   });
 
@@ -76,6 +92,20 @@ describe('elasticsearch plugin against a real cluster', { skip: service.skip }, 
     });
   });
 });
+
+function faultById(id: string): FaultScenario {
+  const scenario = faults.find((fault) => fault.id === id);
+  assert.ok(scenario, `no fault scenario ${id}`);
+  return scenario;
+}
+
+/** The index a fault scenario created for `role` among `indices` (its name carries a random part). */
+function faultIndex(indices: string[], role: string): string {
+  const pattern = new RegExp(`^kubestack-fault-[0-9a-f]+-${role}$`);
+  const matching = [...new Set(indices.filter((index) => pattern.test(index)))];
+  assert.equal(matching.length, 1, `indices matching ${pattern}: ${matching.join(', ')}`);
+  return matching[0] ?? '';
+}
 
 function factOf(evidence: Evidence[] | undefined, name: string): unknown {
   const found = evidence?.find((item) => item.kind === 'fact' && item.name === name);

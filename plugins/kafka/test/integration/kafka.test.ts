@@ -1,26 +1,32 @@
 /**
  * The connector and rules against a real Kafka broker: a healthy cluster stays silent; a consumer
  * group that committed early offsets is seen lagging while it has a member, and as an inactive group
- * with lag once it leaves. The topic and the group are deleted in `finally`.
+ * with lag once it leaves. Both come from the plugin's fault scenarios (src/faults.ts), whose undo
+ * deletes the topic and the group.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { type Evidence, runRules } from '@kubestack/plugin-sdk';
-import { collectFacts, contextFor, eventually, findingOf, serviceFromEnv } from '@kubestack/plugin-sdk/testkit';
-import { Kafka, logLevel } from 'kafkajs';
-import plugin from '../../src/index.ts';
+import { type Evidence, type FaultScenario, runRules } from '@kubestack/plugin-sdk';
+import {
+  collectFacts,
+  contextFor,
+  findingOf,
+  firedRules,
+  serviceFromEnv,
+  withFault,
+} from '@kubestack/plugin-sdk/testkit';
+import type { ConsumerGroup } from '../../src/connector.ts';
+import { faults } from '../../src/faults.ts';
+import plugin, { type Facts } from '../../src/index.ts';
 import { GROUP_LAG_WARNING } from '../../src/rules.ts';
 
 const service = serviceFromEnv('KAFKA_BROKERS');
 const INDUCED = ['consumer-group-lag', 'inactive-group-with-lag', 'offline-partitions', 'under-replicated-partitions'];
-const PARTITIONS = 2;
-const MESSAGES = GROUP_LAG_WARNING + 500;
-const COMMITTED = 10;
+/** What the fault scenarios produce: 1 500 messages over 2 partitions, offset 10 committed on each. */
+const EXPECTED_LAG = GROUP_LAG_WARNING + 500 - 2 * 10;
 
 describe('kafka plugin against a real broker', { skip: service.skip }, () => {
   // KAFKA_BROKERS is host:port[,host:port], not a URL.
-  const brokers = (service.url ?? '').split(',');
   const url = `kafka://${service.url}`;
 
   it('collects facts from a healthy cluster and the induced rules stay silent', async () => {
@@ -34,52 +40,54 @@ describe('kafka plugin against a real broker', { skip: service.skip }, () => {
     );
   });
 
-  it('sees a lagging group, then an inactive group with lag once its member leaves', async () => {
-    const topic = `kubestack-it-${randomUUID().slice(0, 8)}`;
-    const groupId = `${topic}-group`;
-    const kafka = new Kafka({ clientId: 'kubestack-it', brokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    const producer = kafka.producer();
-    const consumer = kafka.consumer({ groupId });
-    await admin.connect();
-    try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
-      await producer.connect();
-      await producer.send({
-        topic,
-        messages: Array.from({ length: MESSAGES }, (_, i) => ({ partition: i % PARTITIONS, value: `message ${i}` })),
-      });
+  it('sees a group with a live member that falls behind', async () => {
+    await withFault(faultById('consumer-group-lag'), url, async () => {
+      const facts = await collectFacts(plugin, url);
+      const group = faultGroup(facts, 'stalled');
+      const active = findingOf(runRules(plugin, contextFor(plugin, { facts })), 'consumer-group-lag');
+      assert.ok(active, 'consumer-group-lag did not fire');
+      assert.equal(active.severity, 'warning');
+      assert.equal(factOf(active.evidence, `group ${group.groupId} lag`), EXPECTED_LAG);
+      assert.equal(factOf(active.evidence, `group ${group.groupId} members`), 1);
+      assert.match(
+        active.explanation,
+        new RegExp(`"${group.groupId}" \\(Stable\\) is ${EXPECTED_LAG} messages behind`),
+      );
+    });
+  });
 
-      // A member that commits an early offset on every partition and then consumes nothing.
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
-      await consumer.run({ autoCommit: false, eachMessage: async () => consumer.pause([{ topic }]) });
-      await joined;
-      consumer.pause([{ topic }]);
-      const partitions = Array.from({ length: PARTITIONS }, (_, partition) => partition);
-      await consumer.commitOffsets(partitions.map((partition) => ({ topic, partition, offset: String(COMMITTED) })));
-      const expectedLag = MESSAGES - PARTITIONS * COMMITTED;
-
-      const active = await findingFor(url, 'consumer-group-lag', groupId);
-      assert.equal(factOf(active.evidence, `group ${groupId} lag`), expectedLag);
-      assert.equal(factOf(active.evidence, `group ${groupId} members`), 1);
-      assert.match(active.explanation, new RegExp(`"${groupId}" \\(Stable\\) is ${expectedLag} messages behind`));
-
-      await consumer.disconnect();
-      const inactive = await findingFor(url, 'inactive-group-with-lag', groupId);
-      assert.equal(factOf(inactive.evidence, `group ${groupId} lag`), expectedLag);
-      assert.equal(factOf(inactive.evidence, `group ${groupId} state`), 'Empty');
+  it('sees an inactive group with lag once its member left', async () => {
+    await withFault(faultById('inactive-group-with-lag'), url, async () => {
+      const facts = await collectFacts(plugin, url);
+      const group = faultGroup(facts, 'abandoned');
+      const topic = group.partitions[0]?.topic ?? '';
+      const inactive = findingOf(runRules(plugin, contextFor(plugin, { facts })), 'inactive-group-with-lag');
+      assert.ok(inactive, 'inactive-group-with-lag did not fire');
+      assert.equal(factOf(inactive.evidence, `group ${group.groupId} lag`), EXPECTED_LAG);
+      assert.equal(factOf(inactive.evidence, `group ${group.groupId} state`), 'Empty');
       assert.match(
         inactive.explanation,
-        new RegExp(`"${groupId}" \\(Empty\\) is ${expectedLag} messages behind on ${topic}`),
+        new RegExp(`"${group.groupId}" \\(Empty\\) is ${EXPECTED_LAG} messages behind on ${topic}`),
       );
-    } finally {
-      await consumer.disconnect();
-      await producer.disconnect();
-      await admin.deleteGroups([groupId]).catch(() => undefined); // absent when the test failed before joining
-      await admin.deleteTopics({ topics: [topic] });
-      await admin.disconnect();
+    });
+  });
+
+  it('every fault scenario fires its rules from real facts, and they fall silent after undo', async (t) => {
+    for (const scenario of faults) {
+      await t.test(scenario.id, async () => {
+        const fired = async () => firedRules(plugin, contextFor(plugin, { facts: await collectFacts(plugin, url) }));
+        await withFault(scenario, url, async () => {
+          const during = await fired();
+          for (const rule of scenario.fires) {
+            assert.ok(during.includes(rule), `${rule} did not fire; fired: ${during.join(', ')}`);
+          }
+        });
+        const after = await fired();
+        assert.deepEqual(
+          scenario.fires.filter((rule) => after.includes(rule)),
+          [],
+        );
+      });
     }
   });
 
@@ -92,14 +100,20 @@ describe('kafka plugin against a real broker', { skip: service.skip }, () => {
   });
 });
 
-/** Polls real facts until `rule` fires with `groupId` in its evidence. */
-async function findingFor(url: string, rule: string, groupId: string) {
-  return eventually(`${rule} for ${groupId}`, async () => {
-    const finding = findingOf(runRules(plugin, contextFor(plugin, { facts: await collectFacts(plugin, url) })), rule);
-    return finding !== undefined && factOf(finding.evidence, `group ${groupId} lag`) !== undefined
-      ? finding
-      : undefined;
-  });
+function faultById(id: string): FaultScenario {
+  const scenario = faults.find((fault) => fault.id === id);
+  assert.ok(scenario, `no fault scenario ${id}`);
+  return scenario;
+}
+
+/** The consumer group a fault scenario created for `role` (its name carries a random part). */
+function faultGroup(facts: Facts, role: string): ConsumerGroup {
+  const pattern = new RegExp(`^kubestack-fault-[0-9a-f]+-${role}-group$`);
+  const groups = facts.groups.filter((group) => pattern.test(group.groupId));
+  assert.equal(groups.length, 1, `groups matching ${pattern}: ${groups.map((group) => group.groupId).join(', ')}`);
+  const [group] = groups;
+  assert.ok(group);
+  return group;
 }
 
 function factOf(evidence: Evidence[], name: string): unknown {

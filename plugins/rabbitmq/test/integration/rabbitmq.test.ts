@@ -1,24 +1,32 @@
 /**
  * The connector and rules against a real RabbitMQ: a healthy broker stays silent; a backlog nobody
- * consumes, a queue at its max-length and a consumer that never acknowledges are seen from real facts.
- * Everything the suite creates is deleted in `finally`.
+ * consumes and a queue at its max-length (the plugin's fault scenarios, src/faults.ts) and a consumer
+ * that never acknowledges are seen from real facts. Everything the suite creates is deleted.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { type Evidence, runRules } from '@kubestack/plugin-sdk';
-import { collectFacts, contextFor, eventually, findingOf, serviceFromEnv } from '@kubestack/plugin-sdk/testkit';
+import { type Evidence, type FaultScenario, runRules } from '@kubestack/plugin-sdk';
+import {
+  collectFacts,
+  contextFor,
+  eventually,
+  findingOf,
+  firedRules,
+  serviceFromEnv,
+  withFault,
+} from '@kubestack/plugin-sdk/testkit';
 import { connect } from 'amqplib';
-import plugin from '../../src/index.ts';
+import { faults } from '../../src/faults.ts';
+import plugin, { type Facts } from '../../src/index.ts';
 import { BACKLOG_WARNING, UNACKED_WARNING } from '../../src/rules.ts';
 
 const management = serviceFromEnv('RABBITMQ_MANAGEMENT_URL');
 const amqp = serviceFromEnv('RABBITMQ_URL');
 const INDUCED = ['queue-backlog-without-consumers', 'queue-at-max-length', 'unacked-messages-piling-up'];
 
-describe('rabbitmq plugin against a real broker', { skip: management.skip || amqp.skip }, () => {
+describe('rabbitmq plugin against a real broker', { skip: management.skip }, () => {
   const managementUrl = management.url ?? '';
-  const amqpUrl = amqp.url ?? '';
 
   it('collects facts from a healthy broker and the induced rules stay silent', async () => {
     const facts = await collectFacts(plugin, managementUrl);
@@ -32,23 +40,56 @@ describe('rabbitmq plugin against a real broker', { skip: management.skip || amq
     );
   });
 
-  it('sees a backlog without consumers, a queue at its max-length and a consumer that never acks', async () => {
-    const prefix = `kubestack-it-${randomUUID().slice(0, 8)}`;
-    const backlog = `${prefix}-backlog`;
-    const capped = `${prefix}-capped`;
-    const stuck = `${prefix}-stuck`;
-    const connection = await connect(amqpUrl);
+  it('sees a backlog without consumers', async () => {
+    await withFault(faultById('queue-backlog-without-consumers'), managementUrl, async () => {
+      const facts = await collectFacts(plugin, managementUrl);
+      const backlog = faultQueue(facts, 'backlog');
+      const orphaned = findingOf(runRules(plugin, contextFor(plugin, { facts })), 'queue-backlog-without-consumers');
+      assert.equal(orphaned?.severity, 'warning');
+      assert.equal(factOf(orphaned?.evidence, `queue "${backlog}" (vhost /) messages ready`), BACKLOG_WARNING + 500);
+      assert.equal(factOf(orphaned?.evidence, `queue "${backlog}" (vhost /) consumers`), 0);
+    });
+  });
+
+  it('sees a queue at its max-length', async () => {
+    await withFault(faultById('queue-at-max-length'), managementUrl, async () => {
+      const facts = await collectFacts(plugin, managementUrl);
+      const capped = faultQueue(facts, 'capped');
+      const full = findingOf(runRules(plugin, contextFor(plugin, { facts })), 'queue-at-max-length');
+      assert.equal(full?.severity, 'critical');
+      assert.equal(factOf(full?.evidence, `queue "${capped}" (vhost /) messages ready`), 50);
+      assert.match(full?.explanation ?? '', /oldest messages are silently discarded/);
+    });
+  });
+
+  it('every fault scenario fires its rules from real facts, and they fall silent after undo', async (t) => {
+    for (const scenario of faults) {
+      await t.test(scenario.id, async () => {
+        const fired = async () =>
+          firedRules(plugin, contextFor(plugin, { facts: await collectFacts(plugin, managementUrl) }));
+        await withFault(scenario, managementUrl, async () => {
+          const during = await fired();
+          for (const rule of scenario.fires) {
+            assert.ok(during.includes(rule), `${rule} did not fire; fired: ${during.join(', ')}`);
+          }
+        });
+        const after = await fired();
+        assert.deepEqual(
+          scenario.fires.filter((rule) => after.includes(rule)),
+          [],
+        );
+      });
+    }
+  });
+
+  // Not a fault scenario: a consumer that never acknowledges needs an AMQP connection, not the management URL.
+  it('sees a consumer that never acks', { skip: amqp.skip }, async () => {
+    const stuck = `kubestack-it-${randomUUID().slice(0, 8)}-stuck`;
+    const connection = await connect(amqp.url ?? '');
     try {
       const publisher = await connection.createConfirmChannel();
-      await publisher.assertQueue(backlog, { durable: false });
-      await publisher.assertQueue(capped, { durable: false, arguments: { 'x-max-length': 50 } });
       await publisher.assertQueue(stuck, { durable: false });
-      const publish = (queue: string, count: number) => {
-        for (let i = 0; i < count; i += 1) publisher.sendToQueue(queue, Buffer.from(`message ${i}`));
-      };
-      publish(backlog, BACKLOG_WARNING + 500);
-      publish(capped, 80);
-      publish(stuck, 300);
+      for (let i = 0; i < 300; i += 1) publisher.sendToQueue(stuck, Buffer.from(`message ${i}`));
       await publisher.waitForConfirms();
 
       // A consumer that takes its prefetch and never acknowledges.
@@ -57,32 +98,20 @@ describe('rabbitmq plugin against a real broker', { skip: management.skip || amq
       await consumer.consume(stuck, () => undefined, { noAck: false });
 
       // The management API aggregates statistics every few seconds.
-      const findings = await eventually(
-        'the three induced findings',
-        async () => {
-          const found = runRules(plugin, contextFor(plugin, { facts: await collectFacts(plugin, managementUrl) }));
-          return INDUCED.every((rule) => findingOf(found, rule) !== undefined) ? found : undefined;
-        },
+      const unacked = await eventually(
+        'the unacked-messages finding',
+        async () =>
+          findingOf(
+            runRules(plugin, contextFor(plugin, { facts: await collectFacts(plugin, managementUrl) })),
+            'unacked-messages-piling-up',
+          ),
         { timeoutMs: 30_000, intervalMs: 1_000 },
       );
-
-      const orphaned = findingOf(findings, 'queue-backlog-without-consumers');
-      assert.equal(factOf(orphaned?.evidence, `queue "${backlog}" (vhost /) messages ready`), BACKLOG_WARNING + 500);
-
-      const full = findingOf(findings, 'queue-at-max-length');
-      assert.equal(full?.severity, 'critical');
-      assert.equal(factOf(full?.evidence, `queue "${capped}" (vhost /) messages ready`), 50);
-      assert.match(full?.explanation ?? '', /oldest messages are silently discarded/);
-
-      const unacked = findingOf(findings, 'unacked-messages-piling-up');
-      assert.equal(
-        factOf(unacked?.evidence, `queue "${stuck}" (vhost /) messages unacknowledged`),
-        UNACKED_WARNING * 2,
-      );
-      assert.equal(factOf(unacked?.evidence, `queue "${stuck}" (vhost /) acknowledgements per second`), 0);
+      assert.equal(factOf(unacked.evidence, `queue "${stuck}" (vhost /) messages unacknowledged`), UNACKED_WARNING * 2);
+      assert.equal(factOf(unacked.evidence, `queue "${stuck}" (vhost /) acknowledgements per second`), 0);
     } finally {
       const cleanup = await connection.createChannel();
-      for (const queue of [backlog, capped, stuck]) await cleanup.deleteQueue(queue);
+      await cleanup.deleteQueue(stuck);
       await connection.close();
     }
   });
@@ -95,6 +124,20 @@ describe('rabbitmq plugin against a real broker', { skip: management.skip || amq
     });
   });
 });
+
+function faultById(id: string): FaultScenario {
+  const scenario = faults.find((fault) => fault.id === id);
+  assert.ok(scenario, `no fault scenario ${id}`);
+  return scenario;
+}
+
+/** The name of the queue a fault scenario declared for `role` (the name carries a random part). */
+function faultQueue(facts: Facts, role: string): string {
+  const pattern = new RegExp(`^kubestack-fault-[0-9a-f]+-${role}$`);
+  const queues = facts.queues.filter((queue) => pattern.test(queue.name));
+  assert.equal(queues.length, 1, `queues matching ${pattern}: ${queues.map((queue) => queue.name).join(', ')}`);
+  return queues[0]?.name ?? '';
+}
 
 function factOf(evidence: Evidence[] | undefined, name: string): unknown {
   const found = evidence?.find((item) => item.kind === 'fact' && item.name === name);

@@ -1,27 +1,30 @@
 /**
- * The connector and rules against the real Redis of the local stack. The server is shared with other
- * suites: keys carry the `ksa-test:` prefix and go away, every CONFIG SET / ACL change is undone in
- * `finally`, and nothing is flushed or reset.
+ * The connector and rules against the real Redis of the local stack. Faults come from the plugin's
+ * fault scenarios (src/faults.ts), undone by `withFault`. The server is shared with other suites: keys
+ * carry a `ksa-test:` or `ksa-fault:` prefix and go away, every CONFIG SET / ACL change is undone, and
+ * nothing is flushed or reset.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { type Finding, renderQuery, runRules } from '@kubestack/plugin-sdk';
+import { type FaultScenario, type Finding, renderQuery, runRules } from '@kubestack/plugin-sdk';
 import {
   addressOf,
   collectFacts,
   contextFor,
   eventually,
   findingOf,
+  firedRules,
   serviceFromEnv,
+  withFault,
 } from '@kubestack/plugin-sdk/testkit';
 import { Redis } from 'ioredis';
+import { faults } from '../../src/faults.ts';
 import plugin, { type Facts } from '../../src/index.ts';
 
 const PREFIX = 'ksa-test:';
-const MiB = 1024 ** 2;
 const service = serviceFromEnv('REDIS_URL');
 const prometheus = serviceFromEnv('PROMETHEUS_URL');
 
@@ -29,6 +32,12 @@ function findingsFrom(url: string, facts: Facts, windowFrom?: Date): Finding[] {
   const ctx = contextFor(plugin, { instance: addressOf(url), facts });
   if (windowFrom !== undefined) ctx.window.from = windowFrom;
   return runRules(plugin, ctx);
+}
+
+function faultById(id: string): FaultScenario {
+  const scenario = faults.find((fault) => fault.id === id);
+  assert.ok(scenario, `no fault scenario ${id}`);
+  return scenario;
 }
 
 function factValue(finding: Finding, name: string): unknown {
@@ -52,12 +61,6 @@ describe('redis connector and rules on a real server', { skip: service.skip }, (
     return value;
   }
 
-  async function usedMemory(): Promise<number> {
-    const match = /^used_memory:(\d+)/m.exec(await admin.info('memory'));
-    assert.ok(match?.[1], 'INFO memory has used_memory');
-    return Number(match[1]);
-  }
-
   test('collects every fact from a healthy server, and the memory rules stay silent', async () => {
     const facts = await collectFacts(plugin, url);
     assert.match(facts.server.version, /^\d+\.\d+\.\d+$/);
@@ -73,22 +76,13 @@ describe('redis connector and rules on a real server', { skip: service.skip }, (
     assert.ok(!fired.includes('evicting-keys'));
   });
 
-  test('memory near maxmemory under noeviction fires from real facts', async () => {
+  test('memory near maxmemory under noeviction fires from real facts, and undo restores the limit', async () => {
     const originalMaxmemory = await configGet('maxmemory');
     const originalPolicy = await configGet('maxmemory-policy');
-    const keys: string[] = [];
-    try {
-      // A limit a few MiB above what is in use, filled to 90 %: reached in ~30 writes, no OOM for others.
-      const limit = (await usedMemory()) + 8 * MiB;
-      await admin.config('SET', 'maxmemory-policy', 'noeviction');
-      await admin.config('SET', 'maxmemory', String(limit));
-      const value = randomBytes(128 * 1024).toString('base64');
-      while ((await usedMemory()) < 0.9 * limit && keys.length < 200) {
-        const key = `${PREFIX}fill:${keys.length}`;
-        keys.push(key);
-        await admin.set(key, value);
-      }
+    await withFault(faultById('memory-near-maxmemory-noeviction'), url, async () => {
       const facts = await collectFacts(plugin, url);
+      const limit = Number(await configGet('maxmemory'));
+      assert.ok(limit > 0 && limit !== Number(originalMaxmemory), `maxmemory ${limit}`);
       assert.equal(facts.memory.maxmemoryBytes, limit);
       const finding = findingOf(findingsFrom(url, facts), 'memory-near-limit-noeviction');
       assert.ok(finding, `not fired at ${facts.memory.usedBytes} of ${limit} bytes`);
@@ -96,45 +90,26 @@ describe('redis connector and rules on a real server', { skip: service.skip }, (
       assert.equal(finding.severity, share >= 0.95 ? 'critical' : 'warning');
       assert.equal(factValue(finding, 'maxmemory'), limit);
       assert.equal(factValue(finding, 'maxmemory_policy'), 'noeviction');
-    } finally {
-      if (keys.length > 0) await admin.unlink(...keys);
-      await admin.config('SET', 'maxmemory', originalMaxmemory);
-      await admin.config('SET', 'maxmemory-policy', originalPolicy);
-    }
+    });
+    assert.equal(await configGet('maxmemory'), originalMaxmemory);
+    assert.equal(await configGet('maxmemory-policy'), originalPolicy);
   });
 
   test('a client blocked in BLPOP fires the blocked-clients rule', async () => {
-    const blocker = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
-    await blocker.connect();
-    // Rejected with "Connection is closed" when the blocker disconnects below.
-    const waiting = blocker.blpop(`${PREFIX}never`, 0).catch(() => null);
-    try {
-      const facts = await eventually(
-        'the BLPOP client to count as blocked',
-        async () => {
-          const facts = await collectFacts(plugin, url);
-          return facts.clients.blocked > 0 ? facts : undefined;
-        },
-        { timeoutMs: 5_000, intervalMs: 100 },
-      );
+    await withFault(faultById('client-blocked-in-blpop'), url, async () => {
+      const facts = await collectFacts(plugin, url);
+      assert.ok(facts.clients.blocked > 0);
       assert.ok((facts.clientList?.blocked ?? 0) >= 1);
       const finding = findingOf(findingsFrom(url, facts), 'blocked-clients');
       assert.ok(finding);
       assert.equal(factValue(finding, 'blocked_clients'), facts.clients.blocked);
-    } finally {
-      blocker.disconnect();
-      await waiting;
-    }
+    });
   });
 
-  test('slow commands: logged fast ones stay silent, a 30 ms script fires, arguments never leak', async () => {
+  test('slow commands: logged fast ones stay silent', async () => {
     const original = await configGet('slowlog-log-slower-than');
     // Whole seconds: slow log entries carry Unix seconds.
     const since = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const script =
-      "local start = redis.call('TIME') local elapsed = 0 repeat local now = redis.call('TIME') " +
-      'elapsed = (now[1] - start[1]) * 1000000 + (now[2] - start[2]) until elapsed >= tonumber(ARGV[1]) ' +
-      'return elapsed';
     try {
       await admin.config('SET', 'slowlog-log-slower-than', '0');
       for (let index = 0; index < 20; index += 1) await admin.get(`${PREFIX}absent:${index}`);
@@ -142,21 +117,45 @@ describe('redis connector and rules on a real server', { skip: service.skip }, (
       assert.equal(fast.config?.slowlogLogSlowerThanMicros, 0);
       assert.equal(fast.slowlog?.recent.length, 10);
       assert.equal(findingOf(findingsFrom(url, fast, since), 'slow-commands'), undefined);
-
-      // Back to the rule's own 10 ms before the script: at 0 the TIME calls inside it would flood the log.
-      await admin.config('SET', 'slowlog-log-slower-than', '10000');
-      await admin.eval(script, 0, '30000');
     } finally {
       await admin.config('SET', 'slowlog-log-slower-than', original);
     }
-    const facts = await collectFacts(plugin, url);
-    const entry = facts.slowlog?.recent.find((item) => item.command === 'EVAL [3 args]');
-    assert.ok(entry, `no EVAL among ${JSON.stringify(facts.slowlog?.recent)}`);
-    assert.ok(entry.durationMicros >= 30_000);
-    assert.doesNotMatch(JSON.stringify(facts.slowlog), /redis\.call|TIME|30000/);
-    const finding = findingOf(findingsFrom(url, facts, since), 'slow-commands');
-    assert.ok(finding);
-    assert.ok(Number(factValue(finding, 'slowest_duration_us')) >= 30_000);
+  });
+
+  test('slow commands: a 30 ms script fires, arguments never leak', async () => {
+    const original = await configGet('slowlog-log-slower-than');
+    const since = new Date(Math.floor(Date.now() / 1000) * 1000);
+    await withFault(faultById('slow-command'), url, async () => {
+      const facts = await collectFacts(plugin, url);
+      assert.equal(facts.config?.slowlogLogSlowerThanMicros, Number(original));
+      const entry = facts.slowlog?.recent.find((item) => item.command === 'EVAL [3 args]');
+      assert.ok(entry, `no EVAL among ${JSON.stringify(facts.slowlog?.recent)}`);
+      assert.ok(entry.durationMicros >= 30_000);
+      assert.doesNotMatch(JSON.stringify(facts.slowlog), /redis\.call|TIME|30000/);
+      const finding = findingOf(findingsFrom(url, facts, since), 'slow-commands');
+      assert.ok(finding);
+      assert.ok(Number(factValue(finding, 'slowest_duration_us')) >= 30_000);
+    });
+    assert.equal(await configGet('slowlog-log-slower-than'), original);
+  });
+
+  test('every fault scenario fires its rules from real facts, and they fall silent after undo', async (t) => {
+    for (const scenario of faults) {
+      await t.test(scenario.id, async () => {
+        const fired = async () => firedRules(plugin, contextFor(plugin, { facts: await collectFacts(plugin, url) }));
+        await withFault(scenario, url, async () => {
+          const during = await fired();
+          for (const rule of scenario.fires) {
+            assert.ok(during.includes(rule), `${rule} did not fire; fired: ${during.join(', ')}`);
+          }
+        });
+        const after = await fired();
+        assert.deepEqual(
+          scenario.fires.filter((rule) => after.includes(rule)),
+          [],
+        );
+      });
+    }
   });
 
   test('without CONFIG permission the other facts are still collected', async () => {

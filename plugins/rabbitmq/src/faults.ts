@@ -1,0 +1,151 @@
+/**
+ * Real faults induced on a live RabbitMQ through the management HTTP API (the URL the connector takes),
+ * with the rules that must catch them from the connector's facts. Safe on a shared broker: each
+ * scenario declares its own randomly named queue in vhost "/" and deletes it on undo; no policy,
+ * user or setting is touched. Never used by the analyzer.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FaultScenario } from '@kubestack/plugin-sdk';
+import { BACKLOG_WARNING } from './rules.ts';
+
+const VHOST = '%2F';
+const BACKLOG_MESSAGES = BACKLOG_WARNING + 500;
+const MAX_LENGTH = 50;
+/** More than the limit: with the default overflow (drop-head) the queue stays full at its max-length. */
+const OVERFLOW_MESSAGES = 80;
+/** Publish requests in flight at once: one message per HTTP request. */
+const PUBLISHERS = 16;
+const REQUEST_TIMEOUT_MS = 10_000;
+/** The management API refreshes queue statistics every few seconds (collect_statistics_interval). */
+const STATISTICS_WAIT_MS = 30_000;
+const POLL_MS = 250;
+
+type Api = <T>(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown) => Promise<T | undefined>;
+
+/** A client for the management API at `url`; credentials go to a header (fetch refuses them in URLs). */
+function managementApi(url: string): Api {
+  let base: URL;
+  try {
+    base = new URL(url);
+  } catch {
+    throw new Error('RabbitMQ fault: the management URL is not a valid URL');
+  }
+  const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json' };
+  if (base.username !== '') {
+    const credentials = `${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`;
+    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  }
+  const prefix = base.pathname.replace(/\/$/, '');
+  return async <T>(method: string, path: string, body?: unknown): Promise<T | undefined> => {
+    const what = `${method} ${path.split('?')[0]}`;
+    let response: Response;
+    try {
+      response = await fetch(`${base.origin}${prefix}${path}`, {
+        method,
+        headers,
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : error;
+      throw new Error(`RabbitMQ fault: ${what} failed (${String(cause)})`);
+    }
+    if (response.status === 404 && method === 'DELETE') {
+      await response.body?.cancel();
+      return undefined;
+    }
+    if (!response.ok) {
+      const detail = (await response.text()).slice(0, 200);
+      throw new Error(`RabbitMQ fault: ${what} answered HTTP ${response.status} ${detail}`);
+    }
+    const text = await response.text();
+    return text === '' ? undefined : (JSON.parse(text) as T);
+  };
+}
+
+function queuePath(name: string): string {
+  return `/api/queues/${VHOST}/${encodeURIComponent(name)}`;
+}
+
+/** Publishes `count` messages to `queue` through the default exchange, a few requests at a time. */
+async function publish(api: Api, queue: string, count: number): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const publisher = async (): Promise<void> => {
+    while (!failed && next < count) {
+      const index = next;
+      next += 1;
+      try {
+        const reply = await api<{ routed?: boolean }>('POST', `/api/exchanges/${VHOST}/amq.default/publish`, {
+          properties: { delivery_mode: 1 },
+          routing_key: queue,
+          payload: `kubestack fault message ${index}`,
+          payload_encoding: 'string',
+        });
+        if (reply?.routed !== true) throw new Error(`RabbitMQ fault: a message to ${queue} was not routed`);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.min(PUBLISHERS, count) }, publisher));
+  const rejected = results.find((result) => result.status === 'rejected');
+  if (rejected !== undefined) throw rejected.reason;
+}
+
+/** Waits until the management statistics, which the connector reads, show `ready` messages in `queue`. */
+async function untilReady(api: Api, queue: string, ready: number): Promise<void> {
+  const deadline = Date.now() + STATISTICS_WAIT_MS;
+  let seen: number | undefined;
+  while (Date.now() < deadline) {
+    const stats = await api<{ messages_ready?: number }>('GET', `${queuePath(queue)}?columns=messages_ready`);
+    seen = stats?.messages_ready;
+    if (seen === ready) return;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  throw new Error(`RabbitMQ fault: ${queue} showed ${seen ?? 'no'} ready messages, not ${ready}, in the statistics`);
+}
+
+/** Declares a uniquely named queue, fills it, and waits until the statistics show it; undo deletes it. */
+async function queueFault(
+  url: string,
+  role: string,
+  args: Record<string, unknown>,
+  messages: number,
+  ready: number,
+): Promise<() => Promise<void>> {
+  const api = managementApi(url);
+  const queue = `kubestack-fault-${randomBytes(4).toString('hex')}-${role}`;
+  let undone: Promise<void> | undefined;
+  // Deleting an absent queue answers 404, which counts as done: safe after a half-failed inject.
+  const undo = () => {
+    undone ??= api('DELETE', queuePath(queue)).then(() => undefined);
+    return undone;
+  };
+  try {
+    await api('PUT', queuePath(queue), { durable: false, auto_delete: false, arguments: args });
+    await publish(api, queue, messages);
+    await untilReady(api, queue, ready);
+  } catch (error) {
+    await undo().catch(() => undefined);
+    throw error;
+  }
+  return undo;
+}
+
+const backlogWithoutConsumers: FaultScenario = {
+  id: 'queue-backlog-without-consumers',
+  title: 'A RabbitMQ queue holds a backlog that no consumer drains',
+  fires: ['queue-backlog-without-consumers'],
+  inject: (url) => queueFault(url, 'backlog', {}, BACKLOG_MESSAGES, BACKLOG_MESSAGES),
+};
+
+const queueAtMaxLength: FaultScenario = {
+  id: 'queue-at-max-length',
+  title: 'A RabbitMQ queue is full at its max-length and drops its oldest messages',
+  fires: ['queue-at-max-length'],
+  inject: (url) => queueFault(url, 'capped', { 'x-max-length': MAX_LENGTH }, OVERFLOW_MESSAGES, MAX_LENGTH),
+};
+
+export const faults: FaultScenario[] = [backlogWithoutConsumers, queueAtMaxLength];
