@@ -2,8 +2,8 @@
  * Read-only connector over the Elasticsearch REST API: cluster health, node stats, effective disk
  * watermarks, read-only-allow-delete blocks, and why the first unassigned shard stays unassigned.
  */
-import { Client } from '@elastic/elasticsearch';
-import type { Connector } from '@kubestack/plugin-sdk';
+import { type Connector, JsonHttp } from '@kubestack/plugin-sdk';
+import { describeError } from './rest.ts';
 
 export type HealthStatus = 'green' | 'yellow' | 'red';
 
@@ -84,109 +84,179 @@ export const connector: Connector<Facts> = {
 
   async collect(target, { timeoutMs }) {
     const where = `Elasticsearch ${target.instance.name}`;
-    let client: Client;
+    let http: JsonHttp;
     try {
-      client = new Client({ node: target.url, requestTimeout: timeoutMs, maxRetries: 0 });
+      const { protocol } = new URL(target.url);
+      if (protocol !== 'http:' && protocol !== 'https:') throw new Error(protocol);
+      http = new JsonHttp(target.url, { timeoutMs });
     } catch {
       throw new Error(`${where}: the URL is not a valid http(s) URL`);
     }
     // One deadline for the whole collection, on top of the per-request timeout.
-    const options = { signal: AbortSignal.timeout(timeoutMs) };
-    const step = async <T>(what: string, request: Promise<T>): Promise<T> => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const step = async <T>(what: string, request: Promise<T>, valid: (answer: T) => boolean): Promise<T> => {
+      let answer: T;
       try {
-        return await request;
+        answer = await beforeDeadline(request, deadline, timeoutMs);
       } catch (error) {
-        throw new Error(`${where}: ${what} failed (${describeError(error, target.url)})`);
+        throw new Error(`${where}: ${what} failed (${describeError(error)})`);
       }
+      if (!valid(answer)) throw new Error(`${where}: ${what} failed (not an Elasticsearch answer)`);
+      return answer;
     };
-    try {
-      const [health, stats, settings, blocks] = await Promise.all([
-        step('cluster health', client.cluster.health({}, options)),
-        step(
-          'node stats',
-          client.nodes.stats(
-            { metric: ['fs', 'jvm', 'thread_pool', 'breaker', 'indices'], index_metric: ['shard_stats'] },
-            options,
-          ),
-        ),
-        step('cluster settings', client.cluster.getSettings({ include_defaults: true, flat_settings: true }, options)),
-        step(
-          'index settings',
-          client.indices.getSettings(
-            {
-              index: '_all',
-              name: 'index.blocks.read_only_allow_delete',
-              flat_settings: true,
-              expand_wildcards: ['open', 'hidden'],
-            },
-            options,
-          ),
-        ),
-      ]);
-      const unassignedCount = health.unassigned_shards;
-      const [shards, explanation] =
-        unassignedCount === 0
-          ? [[], null]
-          : await Promise.all([
-              step(
-                'shard listing',
-                client.cat.shards(
-                  { format: 'json', h: ['index', 'shard', 'prirep', 'state', 'unassigned.reason'] },
-                  options,
-                ),
-              ),
-              // The shard may get assigned between the two calls: then there is nothing to explain.
-              client.cluster.allocationExplain({}, options).catch(() => null),
-            ]);
-      const effective = (key: string): string | undefined => {
-        const value = settings.transient[key] ?? settings.persistent[key] ?? settings.defaults?.[key];
-        return typeof value === 'string' ? value : undefined;
-      };
-      return {
-        clusterName: health.cluster_name,
-        status: health.status.toLowerCase() as HealthStatus,
-        numberOfNodes: health.number_of_nodes,
-        numberOfDataNodes: health.number_of_data_nodes,
-        activeShards: health.active_shards,
-        activePrimaryShards: health.active_primary_shards,
-        unassignedShards: unassignedCount,
-        // Reported since 8.16; older clusters tell it through the shard listing only.
-        unassignedPrimaryShards:
-          health.unassigned_primary_shards ??
-          shards.filter((shard) => shard.prirep === 'p' && shard.state === 'UNASSIGNED').length,
-        initializingShards: health.initializing_shards,
-        relocatingShards: health.relocating_shards,
-        nodes: Object.values(stats.nodes).map((node) => toNode(node)),
-        watermarks: {
-          enabled: effective(`${DISK_SETTINGS}.threshold_enabled`) !== 'false',
-          low: watermarkOf(effective, 'low'),
-          high: watermarkOf(effective, 'high'),
-          floodStage: watermarkOf(effective, 'flood_stage'),
-        },
-        maxShardsPerNode: Number(effective('cluster.max_shards_per_node') ?? DEFAULT_MAX_SHARDS_PER_NODE),
-        readOnlyIndices: Object.entries(blocks)
-          .filter(([, index]) => index.settings?.['index.blocks.read_only_allow_delete'] === 'true')
-          .map(([name]) => name)
-          .sort(),
-        unassigned: shards
-          .filter((shard) => shard.state === 'UNASSIGNED')
-          .slice(0, UNASSIGNED_SAMPLE_SIZE)
-          .map((shard) => ({
-            index: shard.index ?? '',
-            shard: Number(shard.shard),
-            primary: shard.prirep === 'p',
-            reason: shard['unassigned.reason'] ?? 'unknown',
-          })),
-        allocationExplanation: explanation === null ? null : toExplanation(explanation),
-      };
-    } finally {
-      await client.close();
-    }
+    const [health, stats, settings, blocks] = await Promise.all([
+      step('cluster health', http.request<Health>('/_cluster/health'), (answer) => typeof answer?.status === 'string'),
+      step(
+        'node stats',
+        http.request<NodesStats>('/_nodes/stats/fs,jvm,thread_pool,breaker,indices/shard_stats'),
+        (answer) => isObject(answer?.nodes),
+      ),
+      step(
+        'cluster settings',
+        http.request<ClusterSettings>('/_cluster/settings', { query: { include_defaults: true, flat_settings: true } }),
+        (answer) => isObject(answer?.persistent) && isObject(answer.transient),
+      ),
+      step(
+        'index settings',
+        http.request<IndexSettings>('/_all/_settings/index.blocks.read_only_allow_delete', {
+          query: { flat_settings: true, expand_wildcards: 'open,hidden' },
+        }),
+        isObject,
+      ),
+    ]);
+    const unassignedCount = health.unassigned_shards;
+    const [shards, explanation] =
+      unassignedCount === 0
+        ? [[], null]
+        : await Promise.all([
+            step(
+              'shard listing',
+              http.request<CatShard[]>('/_cat/shards', {
+                query: { format: 'json', h: 'index,shard,prirep,state,unassigned.reason' },
+              }),
+              Array.isArray,
+            ),
+            // The shard may get assigned between the two calls: then there is nothing to explain (HTTP 400).
+            beforeDeadline(http.request<Explain>('/_cluster/allocation/explain'), deadline, timeoutMs).catch(
+              () => null,
+            ),
+          ]);
+    const effective = (key: string): string | undefined => {
+      const value = settings.transient[key] ?? settings.persistent[key] ?? settings.defaults?.[key];
+      return typeof value === 'string' ? value : undefined;
+    };
+    return {
+      clusterName: health.cluster_name,
+      status: health.status.toLowerCase() as HealthStatus,
+      numberOfNodes: health.number_of_nodes,
+      numberOfDataNodes: health.number_of_data_nodes,
+      activeShards: health.active_shards,
+      activePrimaryShards: health.active_primary_shards,
+      unassignedShards: unassignedCount,
+      // Reported since 8.16; older clusters tell it through the shard listing only.
+      unassignedPrimaryShards:
+        health.unassigned_primary_shards ??
+        shards.filter((shard) => shard.prirep === 'p' && shard.state === 'UNASSIGNED').length,
+      initializingShards: health.initializing_shards,
+      relocatingShards: health.relocating_shards,
+      nodes: Object.values(stats.nodes).map((node) => toNode(node)),
+      watermarks: {
+        enabled: effective(`${DISK_SETTINGS}.threshold_enabled`) !== 'false',
+        low: watermarkOf(effective, 'low'),
+        high: watermarkOf(effective, 'high'),
+        floodStage: watermarkOf(effective, 'flood_stage'),
+      },
+      maxShardsPerNode: Number(effective('cluster.max_shards_per_node') ?? DEFAULT_MAX_SHARDS_PER_NODE),
+      readOnlyIndices: Object.entries(blocks)
+        .filter(([, index]) => index.settings?.['index.blocks.read_only_allow_delete'] === 'true')
+        .map(([name]) => name)
+        .sort(),
+      unassigned: shards
+        .filter((shard) => shard.state === 'UNASSIGNED')
+        .slice(0, UNASSIGNED_SAMPLE_SIZE)
+        .map((shard) => ({
+          index: shard.index ?? '',
+          shard: Number(shard.shard),
+          primary: shard.prirep === 'p',
+          reason: shard['unassigned.reason'] ?? 'unknown',
+        })),
+      allocationExplanation: explanation === null ? null : toExplanation(explanation),
+    };
   },
 };
 
-type NodeStats = Awaited<ReturnType<Client['nodes']['stats']>>['nodes'][string];
-type Explain = Awaited<ReturnType<Client['cluster']['allocationExplain']>>;
+// The REST answers, reduced to the fields read here.
+
+interface Health {
+  cluster_name: string;
+  status: string;
+  number_of_nodes: number;
+  number_of_data_nodes: number;
+  active_shards: number;
+  active_primary_shards: number;
+  unassigned_shards: number;
+  /** Since 8.16. */
+  unassigned_primary_shards?: number;
+  initializing_shards: number;
+  relocating_shards: number;
+}
+
+interface NodeStats {
+  name?: string;
+  roles?: string[];
+  fs?: { total?: { total_in_bytes?: number; available_in_bytes?: number } };
+  jvm?: {
+    mem?: { heap_used_percent?: number; pools?: Record<string, { used_in_bytes?: number; max_in_bytes?: number }> };
+  };
+  thread_pool?: Record<string, { rejected?: number }>;
+  breakers?: Record<string, { tripped?: number }>;
+  indices?: { shard_stats?: { total_count?: number } };
+}
+
+interface NodesStats {
+  nodes: Record<string, NodeStats>;
+}
+
+interface ClusterSettings {
+  persistent: Record<string, unknown>;
+  transient: Record<string, unknown>;
+  defaults?: Record<string, unknown>;
+}
+
+/** Per index, its flat settings (string values). */
+type IndexSettings = Record<string, { settings?: Record<string, unknown> }>;
+
+/** A row of `_cat/shards?format=json`: every value a string. */
+interface CatShard {
+  index?: string;
+  shard?: string;
+  prirep?: string;
+  state?: string;
+  'unassigned.reason'?: string;
+}
+
+interface Explain {
+  index: string;
+  shard: number;
+  primary: boolean;
+  allocate_explanation?: string;
+  unassigned_info?: { reason?: string; details?: string };
+  node_allocation_decisions?: Array<{ deciders?: Array<{ decider: string; decision: string; explanation: string }> }>;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The request's answer, or a rejection once the collection's deadline has passed. */
+function beforeDeadline<T>(request: Promise<T>, deadline: AbortSignal, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const expire = () => reject(new Error(`the collection took longer than ${timeoutMs} ms`));
+    if (deadline.aborted) expire();
+    deadline.addEventListener('abort', expire, { once: true });
+    request.then(resolve, reject).finally(() => deadline.removeEventListener('abort', expire));
+  });
+}
 
 function toNode(node: NodeStats): EsNode {
   const roles = node.roles ?? [];
@@ -263,11 +333,4 @@ function parseBytes(value: string): number | null {
 function watermarkOf(effective: (key: string) => string | undefined, level: string): Watermark | null {
   const key = `${DISK_SETTINGS}.watermark.${level}`;
   return parseWatermark(effective(key), effective(`${key}.max_headroom`));
-}
-
-/** The error's own words, without the URL's credentials should a library ever echo them. */
-function describeError(error: unknown, url: string): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const password = URL.canParse(url) ? decodeURIComponent(new URL(url).password) : '';
-  return password === '' ? message : message.replaceAll(password, '***');
 }

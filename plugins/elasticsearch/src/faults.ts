@@ -5,8 +5,8 @@
  * changes no cluster setting. Never used by the analyzer.
  */
 import { randomBytes } from 'node:crypto';
-import { Client } from '@elastic/elasticsearch';
-import type { FaultScenario } from '@kubestack/plugin-sdk';
+import { type FaultScenario, HttpError, JsonHttp } from '@kubestack/plugin-sdk';
+import { describeError } from './rest.ts';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 const WAIT = '30s';
@@ -18,33 +18,34 @@ const WAIT = '30s';
 async function indexFault(
   url: string,
   role: string,
-  settings: (client: Client) => Promise<Record<string, unknown>>,
+  settings: (http: JsonHttp) => Promise<Record<string, unknown>>,
   status: 'green' | 'yellow',
-  then: (client: Client, index: string) => Promise<void> = async () => {},
+  then: (http: JsonHttp, path: string) => Promise<void> = async () => {},
 ): Promise<() => Promise<void>> {
   const index = `kubestack-fault-${randomBytes(4).toString('hex')}-${role}`;
-  const client = new Client({ node: url, requestTimeout: REQUEST_TIMEOUT_MS, maxRetries: 0 });
+  const path = `/${encodeURIComponent(index)}`;
+  const http = new JsonHttp(url, { timeoutMs: REQUEST_TIMEOUT_MS });
   let undone: Promise<void> | undefined;
   const undo = () => {
-    undone ??= (async () => {
-      try {
-        await client.indices.delete({ index, ignore_unavailable: true });
-      } finally {
-        await client.close();
-      }
-    })();
+    undone ??= http.request(path, { method: 'DELETE', query: { ignore_unavailable: true } }).then(() => undefined);
     return undone;
   };
   try {
-    await client.indices.create({ index, settings: await settings(client) });
+    await http.request(path, { method: 'PUT', json: { settings: await settings(http) } });
     // The primary started: the index is yellow or green and the health the connector reads shows it.
-    const health = await client.cluster.health({ index, wait_for_status: status, timeout: WAIT });
-    if (health.timed_out) throw new Error(`index ${index} did not turn ${status} within ${WAIT}`);
-    await then(client, index);
+    await http
+      .request(`/_cluster/health${path}`, { query: { wait_for_status: status, timeout: WAIT } })
+      .catch((error) => {
+        // Elasticsearch answers HTTP 408 when the wait times out.
+        if (error instanceof HttpError && (error.body as { timed_out?: boolean } | undefined)?.timed_out === true) {
+          throw new Error(`index ${index} did not turn ${status} within ${WAIT}`);
+        }
+        throw error;
+      });
+    await then(http, path);
   } catch (error) {
     await undo().catch(() => undefined);
-    const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`Elasticsearch fault: ${message}`, { cause: error });
+    throw new Error(`Elasticsearch fault: ${describeError(error)}`, { cause: error });
   }
   return undo;
 }
@@ -57,9 +58,11 @@ const unassignableReplica: FaultScenario = {
     indexFault(
       url,
       'replicated',
-      async (client) => {
+      async (http) => {
         // One replica more than the data nodes can hold: a node never holds two copies of a shard.
-        const { number_of_data_nodes: dataNodes } = await client.cluster.health();
+        const { number_of_data_nodes: dataNodes } = await http.request<{ number_of_data_nodes: number }>(
+          '/_cluster/health',
+        );
         return { number_of_shards: 1, number_of_replicas: dataNodes };
       },
       'yellow',
@@ -76,8 +79,11 @@ const readOnlyIndex: FaultScenario = {
       'blocked',
       async () => ({ number_of_shards: 1, number_of_replicas: 0 }),
       'green',
-      async (client, index) => {
-        await client.indices.putSettings({ index, settings: { 'index.blocks.read_only_allow_delete': true } });
+      async (http, path) => {
+        await http.request(`${path}/_settings`, {
+          method: 'PUT',
+          json: { 'index.blocks.read_only_allow_delete': true },
+        });
       },
     ),
 };

@@ -85,8 +85,8 @@ describe('elasticsearch plugin against a real cluster', { skip: service.skip }, 
   });
 
   it('rejects a refused connection naming Elasticsearch, without the password', async () => {
-    await assert.rejects(collectFacts(plugin, 'http://elastic:s3cret-pass@127.0.0.1:1', 2_000), (error: Error) => {
-      assert.match(error.message, /^Elasticsearch 127\.0\.0\.1:1: [a-z ]+ failed \(.*ECONNREFUSED/);
+    await assert.rejects(collectFacts(plugin, 'http://elastic:s3cret-pass@127.0.0.1:2', 2_000), (error: Error) => {
+      assert.match(error.message, /^Elasticsearch 127\.0\.0\.1:2: [a-z ]+ failed \(.*ECONNREFUSED/);
       assert.ok(!error.message.includes('s3cret-pass'));
       return true;
     });

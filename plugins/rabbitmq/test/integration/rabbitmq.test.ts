@@ -117,8 +117,8 @@ describe('rabbitmq plugin against a real broker', { skip: management.skip }, () 
   });
 
   it('rejects a refused connection naming RabbitMQ, without the password', async () => {
-    await assert.rejects(collectFacts(plugin, 'http://kubestack:s3cret-pass@127.0.0.1:1', 2_000), (error: Error) => {
-      assert.match(error.message, /^RabbitMQ 127\.0\.0\.1:1: management API \/api\/\w+ unreachable/);
+    await assert.rejects(collectFacts(plugin, 'http://kubestack:s3cret-pass@127.0.0.1:2', 2_000), (error: Error) => {
+      assert.match(error.message, /^RabbitMQ 127\.0\.0\.1:2: management API \/api\/\w+ unreachable/);
       assert.ok(!error.message.includes('s3cret-pass'));
       return true;
     });
