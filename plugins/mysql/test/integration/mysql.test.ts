@@ -1,26 +1,35 @@
 /**
  * The connector and rules against a real MySQL / MariaDB (MYSQL_URL, an account with all privileges).
- * Induces a row-lock wait behind an idle transaction and connections near a temporarily lowered
- * max_connections, and undoes both.
+ * Induces every fault scenario of src/faults.ts (a row-lock wait behind an idle transaction, connections
+ * near a temporarily lowered max_connections) and undoes them.
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { type Evidence, type Finding, runRules } from '@kubestack/plugin-sdk';
+import { type Evidence, type FaultScenario, runRules } from '@kubestack/plugin-sdk';
 import {
   addressOf,
   collectFacts,
   contextFor,
-  eventually,
   findingOf,
+  firedRules,
   serviceFromEnv,
+  withFault,
 } from '@kubestack/plugin-sdk/testkit';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
+import { FAULT_TAG, faults } from '../../src/faults.ts';
 import plugin from '../../src/index.ts';
 import { THRESHOLDS } from '../../src/rules.ts';
 
 const service = serviceFromEnv('MYSQL_URL');
-const TABLE = `kubestack_test_locks_${process.pid}`;
+const ROW_LOCK = 'row-lock-held-by-idle-transaction';
+const CONNECTIONS = 'idle-connections-near-lowered-max-connections';
+
+function fault(id: string): FaultScenario {
+  const found = faults.find((scenario) => scenario.id === id);
+  if (found === undefined) throw new Error(`no fault scenario "${id}"`);
+  return found;
+}
 
 async function findingsNow(url: string) {
   const facts = await collectFacts(plugin, url);
@@ -32,20 +41,9 @@ function factValue(evidence: Evidence[], name: string): unknown {
   return found?.kind === 'fact' ? found.value : undefined;
 }
 
-/** The rule's finding once its evidence names `thread`: other clients of a shared server do not count. */
-async function firedFor(url: string, rule: string, evidence: string, thread: number): Promise<Finding | undefined> {
-  const finding = findingOf((await findingsNow(url)).findings, rule);
-  return finding !== undefined && factValue(finding.evidence, evidence) === thread ? finding : undefined;
-}
-
 async function maxConnections(connection: Connection): Promise<number> {
   const [rows] = await connection.query<RowDataPacket[]>('SELECT @@GLOBAL.max_connections AS value');
   return Number(rows[0]?.value);
-}
-
-async function threadsConnected(connection: Connection): Promise<number> {
-  const [rows] = await connection.query<RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Threads_connected'");
-  return Number(rows[0]?.Value);
 }
 
 describe('mysql plugin against a real server', { skip: service.skip }, () => {
@@ -54,12 +52,9 @@ describe('mysql plugin against a real server', { skip: service.skip }, () => {
 
   before(async () => {
     admin = await createConnection(url);
-    await admin.query(`CREATE TABLE ${TABLE} (id INT PRIMARY KEY, stock INT NOT NULL) ENGINE=InnoDB`);
-    await admin.query(`INSERT INTO ${TABLE} VALUES (1, 10)`);
   });
 
   after(async () => {
-    await admin.query(`DROP TABLE IF EXISTS ${TABLE}`);
     await admin.end();
   });
 
@@ -78,58 +73,59 @@ describe('mysql plugin against a real server', { skip: service.skip }, () => {
   });
 
   it('names the idle transaction that holds a row lock another statement waits on', async () => {
-    const holder = await createConnection(url);
-    const waiter = await createConnection(url);
-    let waiting: Promise<unknown> | undefined;
-    try {
-      await waiter.query('SET SESSION innodb_lock_wait_timeout = 40');
-      await holder.query('BEGIN');
-      await holder.query(`SELECT stock FROM ${TABLE} WHERE id = 1 FOR UPDATE`);
-      await waiter.query('BEGIN');
-      waiting = waiter.query(`SELECT stock FROM ${TABLE} WHERE id = 1 FOR UPDATE`);
-
-      const finding = await eventually(
-        'row-lock-blocker to name the holder',
-        () => firedFor(url, 'row-lock-blocker', 'blocking thread', holder.threadId),
-        { timeoutMs: (THRESHOLDS.lockWaitSeconds.warning + 15) * 1000, intervalMs: 1000 },
-      );
+    await withFault(fault(ROW_LOCK), url, async () => {
+      const { facts, findings } = await findingsNow(url);
+      const wait = facts.lockWaits?.find((lockWait) => lockWait.waitingQuery?.includes(FAULT_TAG));
+      assert.ok(wait !== undefined, "the scenario's SELECT … FOR UPDATE waits on a row lock");
+      const finding = findingOf(findings, 'row-lock-blocker');
+      assert.ok(finding !== undefined, `fired: ${findings.map((f) => f.rule).join(', ')}`);
+      assert.equal(factValue(finding.evidence, 'blocking thread'), wait.blockingThread);
       assert.equal(finding.severity, 'warning');
       assert.equal(factValue(finding.evidence, 'blocking thread command'), 'Sleep');
-      assert.match(finding.explanation, new RegExp(`blocking thread\\(s\\) ${waiter.threadId}\\b`));
-      assert.match(finding.explanation, new RegExp(`kill-lock-blocker, thread ${holder.threadId}\\)`));
+      assert.match(finding.explanation, new RegExp(`blocking thread\\(s\\) ${wait.waitingThread}\\b`));
+      assert.match(finding.explanation, new RegExp(`kill-lock-blocker, thread ${wait.blockingThread}\\)`));
       assert.deepEqual(finding.actions, ['kill-lock-blocker', 'kill-query']);
-    } finally {
-      await holder.query('ROLLBACK').catch(() => undefined);
-      await waiting?.catch(() => undefined);
-      await waiter.query('ROLLBACK').catch(() => undefined);
-      await Promise.all([holder.end(), waiter.end()]);
-    }
+    });
   });
 
   it('warns when connections approach a lowered max_connections, then restores it', async () => {
     const original = await maxConnections(admin);
-    const idleClients = await Promise.all(Array.from({ length: 8 }, () => createConnection(url)));
-    let lowered: number | undefined;
-    let result: Awaited<ReturnType<typeof findingsNow>> | undefined;
-    try {
-      const connected = await threadsConnected(admin);
-      // Room for the connector's own connection plus two more, so other clients are not refused meanwhile.
-      lowered = Math.max(10, connected + 3);
-      await admin.query('SET GLOBAL max_connections = ?', [lowered]);
-      result = await findingsNow(url);
-    } finally {
-      await admin.query('SET GLOBAL max_connections = ?', [original]);
-      await Promise.all(idleClients.map((client) => client.end()));
-    }
+    const before = await collectFacts(plugin, url);
+    const { lowered, result } = await withFault(fault(CONNECTIONS), url, async () => ({
+      lowered: await maxConnections(admin),
+      result: await findingsNow(url),
+    }));
     assert.equal(await maxConnections(admin), original, 'max_connections restored');
+    assert.ok(lowered < original, `lowered to ${lowered} from ${original}`);
 
     const finding = findingOf(result.findings, 'connections-near-limit');
     assert.ok(finding !== undefined, `fired: ${result.findings.map((f) => f.rule).join(', ')}`);
     assert.equal(factValue(finding.evidence, 'max_connections'), lowered);
     const used = Number(factValue(finding.evidence, 'Threads_connected'));
-    assert.ok(used / (lowered ?? 1) >= THRESHOLDS.connectionsRatio.warning, `${used} of ${lowered}`);
-    assert.ok(Number(factValue(finding.evidence, 'idle connections')) >= idleClients.length);
+    assert.ok(used / lowered >= THRESHOLDS.connectionsRatio.warning, `${used} of ${lowered}`);
+    // The connections the scenario opened sit idle (Sleep), and the rule counts them so.
+    const opened = used - (before.status.threadsConnected ?? 0);
+    const idle = Number(factValue(finding.evidence, 'idle connections'));
+    assert.ok(
+      opened > 0 && idle - (before.threadsByCommand.Sleep?.count ?? 0) >= opened,
+      `${opened} opened, ${idle} idle`,
+    );
     assert.match(finding.explanation, new RegExp(`${used} of max_connections ${lowered}`));
+  });
+
+  it('each fault scenario fires its rules from the facts, and they fall silent once it is undone', async () => {
+    assert.ok(faults.length >= 2);
+    for (const scenario of faults) {
+      await withFault(scenario, url, async () => {
+        const facts = await collectFacts(plugin, url);
+        const fired = firedRules(plugin, contextFor(plugin, { facts }));
+        for (const rule of scenario.fires) assert.ok(fired.includes(rule), `${scenario.id}: fired ${fired.join(', ')}`);
+      });
+      const fired = firedRules(plugin, contextFor(plugin, { facts: await collectFacts(plugin, url) }));
+      for (const rule of scenario.fires) {
+        assert.ok(!fired.includes(rule), `${scenario.id} undone: fired ${fired.join(', ')}`);
+      }
+    }
   });
 });
 

@@ -1,11 +1,12 @@
 /**
- * The connector and rules against a real PostgreSQL (POSTGRES_URL, a superuser). Induces a lock held by an
- * idle transaction and a transaction left idle past the rule's threshold, and undoes both.
+ * The connector and rules against a real PostgreSQL (POSTGRES_URL, a superuser). Induces every fault scenario
+ * of src/faults.ts (a lock held by an idle transaction, idle sessions filling the connection slots) and a
+ * transaction left idle past the rule's 60 s threshold, and undoes them.
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { type Evidence, type Finding, runRules } from '@kubestack/plugin-sdk';
+import { type Evidence, type FaultScenario, type Finding, runRules } from '@kubestack/plugin-sdk';
 import {
   addressOf,
   collectFacts,
@@ -14,13 +15,22 @@ import {
   findingOf,
   firedRules,
   serviceFromEnv,
+  withFault,
 } from '@kubestack/plugin-sdk/testkit';
 import { Client } from 'pg';
+import { FAULT_TAG, faults } from '../../src/faults.ts';
 import plugin from '../../src/index.ts';
 import { THRESHOLDS } from '../../src/rules.ts';
 
 const service = serviceFromEnv('POSTGRES_URL');
 const TABLE = `kubestack_test_locks_${process.pid}`;
+const ROW_LOCK = 'row-lock-held-by-idle-transaction';
+
+function fault(id: string): FaultScenario {
+  const found = faults.find((scenario) => scenario.id === id);
+  if (found === undefined) throw new Error(`no fault scenario "${id}"`);
+  return found;
+}
 
 async function findingsNow(url: string) {
   const facts = await collectFacts(plugin, url);
@@ -82,33 +92,39 @@ describe('postgresql plugin against a real server', { skip: service.skip }, () =
   });
 
   it('names the idle transaction that holds a lock another session waits on', async () => {
-    const holder = await session(url);
-    const waiter = await session(url);
-    let waiting: Promise<unknown> | undefined;
-    try {
-      await holder.client.query('BEGIN');
-      await holder.client.query(`UPDATE ${TABLE} SET stock = stock - 1 WHERE id = 1`);
-      waiting = waiter.client.query(`UPDATE ${TABLE} SET stock = stock - 2 WHERE id = 1`);
-
-      const finding = await eventually(
-        'lock-blocker to name the holder',
-        () => firedFor(url, 'lock-blocker', 'blocking pid', holder.pid),
-        { timeoutMs: (THRESHOLDS.lockWaitSeconds.warning + 15) * 1000, intervalMs: 1000 },
-      );
-      const facts = await collectFacts(plugin, url);
+    await withFault(fault(ROW_LOCK), url, async () => {
+      const { facts, findings } = await findingsNow(url);
+      const wait = facts.lockWaits.find((lockWait) => lockWait.query?.includes(FAULT_TAG));
+      assert.ok(wait !== undefined, "the scenario's UPDATE waits on a lock");
+      assert.equal(wait.blockedBy.length, 1, `blocked by ${wait.blockedBy.join(', ')}`);
+      const [holder = 0] = wait.blockedBy;
+      const finding = findingOf(findings, 'lock-blocker');
+      assert.ok(finding !== undefined, `fired: ${findings.map((f) => f.rule).join(', ')}`);
+      assert.equal(factValue(finding.evidence, 'blocking pid'), holder);
       assert.deepEqual(
-        facts.blockers.find((blocker) => blocker.pid === holder.pid)?.blocks,
-        [waiter.pid],
+        facts.blockers.find((blocker) => blocker.pid === holder)?.blocks,
+        [wait.pid],
         'pg_blocking_pids maps the holder to the waiter',
       );
-      assert.equal(facts.blockers.find((blocker) => blocker.pid === holder.pid)?.session?.state, 'idle in transaction');
-      assert.equal(factValue(finding.evidence, 'pids blocked by it'), String(waiter.pid));
-      assert.match(finding.explanation, new RegExp(`terminate-lock-blocker, pid ${holder.pid}`));
+      assert.equal(facts.blockers.find((blocker) => blocker.pid === holder)?.session?.state, 'idle in transaction');
+      assert.equal(factValue(finding.evidence, 'pids blocked by it'), String(wait.pid));
+      assert.match(finding.explanation, new RegExp(`terminate-lock-blocker, pid ${holder}`));
       assert.deepEqual(finding.actions, ['terminate-lock-blocker', 'cancel-backend']);
-    } finally {
-      await holder.client.query('ROLLBACK').catch(() => undefined);
-      await waiting?.catch(() => undefined);
-      await Promise.all([holder.client.end(), waiter.client.end()]);
+    });
+  });
+
+  it('each fault scenario fires its rules from the facts, and they fall silent once it is undone', async () => {
+    assert.ok(faults.length >= 2);
+    for (const scenario of faults) {
+      await withFault(scenario, url, async () => {
+        const facts = await collectFacts(plugin, url);
+        const fired = firedRules(plugin, contextFor(plugin, { facts }));
+        for (const rule of scenario.fires) assert.ok(fired.includes(rule), `${scenario.id}: fired ${fired.join(', ')}`);
+      });
+      const fired = firedRules(plugin, contextFor(plugin, { facts: await collectFacts(plugin, url) }));
+      for (const rule of scenario.fires) {
+        assert.ok(!fired.includes(rule), `${scenario.id} undone: fired ${fired.join(', ')}`);
+      }
     }
   });
 
