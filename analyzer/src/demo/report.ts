@@ -1,5 +1,5 @@
 /** Renders diagnosis reports as a terminal fleet report. Pure: data in, text out. */
-import { type Evidence, type Finding, formatValue, type SignalValue } from '@kubestack/plugin-sdk';
+import { type Evidence, type FaultScenario, type Finding, formatValue, type SignalValue } from '@kubestack/plugin-sdk';
 import type { DiagnosisReport } from '../diagnose/diagnose.ts';
 
 interface SourceStatus {
@@ -8,11 +8,20 @@ interface SourceStatus {
   error?: string;
 }
 
+/** A fault the demo put in place on an instance, to be caught by the diagnosis. */
+export interface StagedFault {
+  instance: string;
+  scenario: FaultScenario;
+  staged: boolean;
+  error?: string;
+}
+
 export interface ReportInput {
   now: Date;
   windowMinutes: number;
   ready: { status: string; sources: Record<string, SourceStatus> };
   reports: DiagnosisReport[];
+  staged: StagedFault[];
 }
 
 const tty = process.stdout.isTTY === true;
@@ -21,7 +30,7 @@ const bold = (text: string) => paint('1', text);
 const dim = (text: string) => paint('2', text);
 const SEVERITY_STYLE: Record<string, string> = { critical: '1;31', warning: '1;33', info: '1;36' };
 
-export function renderReport({ now, windowMinutes, ready, reports }: ReportInput): string {
+export function renderReport({ now, windowMinutes, ready, reports, staged }: ReportInput): string {
   const out: string[] = [];
   out.push(
     bold(
@@ -45,6 +54,7 @@ export function renderReport({ now, windowMinutes, ready, reports }: ReportInput
     hottestSignal(report.signals),
   ]);
   out.push(...table(['middleware', 'instance', 'exporter', 'findings', 'closest to its limit'], rows));
+  if (staged.length > 0) out.push('', ...renderStaged(staged, reports));
 
   for (const report of reports) {
     out.push('');
@@ -64,6 +74,21 @@ export function renderReport({ now, windowMinutes, ready, reports }: ReportInput
   }
   out.push('');
   return `${out.join('\n')}\n`;
+}
+
+/** Each staged fault, and whether the diagnosis of its instance found what its scenario expects. */
+function renderStaged(staged: StagedFault[], reports: DiagnosisReport[]): string[] {
+  let caught = 0;
+  const lines = staged.map((fault) => {
+    if (!fault.staged) return `  ${paint('33', 'not staged')}  ${fault.scenario.title} (${fault.error})`;
+    const rules = new Set(reports.find((report) => report.instance.id === fault.instance)?.findings.map((f) => f.rule));
+    const hit = fault.scenario.fires.every((rule) => rules.has(rule));
+    if (hit) caught += 1;
+    const verdict = hit ? paint('32', 'caught    ') : paint('31', 'MISSED    ');
+    return `  ${verdict}  ${fault.scenario.title} → ${fault.scenario.fires.join(', ')}`;
+  });
+  const header = bold(`Staged faults: ${caught} of ${staged.filter((fault) => fault.staged).length} caught`);
+  return [header, ...lines];
 }
 
 function summarizeFindings(findings: Finding[]): string {
