@@ -1,5 +1,5 @@
 /** Evidence: the observations a finding stands on, so an operator can check it. */
-import type { LogLine, SignalValue, Unit } from './manifest.ts';
+import type { LogLine, LogSummary, SignalValue, Unit } from './manifest.ts';
 
 export type Evidence =
   | {
@@ -33,4 +33,19 @@ export function factEvidence(name: string, value: string | number | boolean | nu
 
 export function logEvidence(lines: LogLine[], count: number, pattern?: string): Evidence {
   return pattern === undefined ? { kind: 'log', lines, count } : { kind: 'log', pattern, lines, count };
+}
+
+/**
+ * How many lines matched the notable log pattern `pattern` in the window, with them as evidence; null when
+ * none did or logs could not be read (no data, no finding).
+ */
+export function notableLogs(logs: LogSummary, pattern: string): { count: number; evidence: Evidence } | null {
+  const matched = logs.available ? logs.notable[pattern] : undefined;
+  if (matched === undefined || matched.count === 0) return null;
+  return { count: matched.count, evidence: logEvidence(matched.sample, matched.count, pattern) };
+}
+
+/** The evidence of each of `patterns` that matched lines in the window, to back a finding made from other data. */
+export function notableLogEvidence(logs: LogSummary, ...patterns: string[]): Evidence[] {
+  return patterns.flatMap((pattern) => notableLogs(logs, pattern)?.evidence ?? []);
 }

@@ -10,18 +10,18 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit += 1;
   }
-  return `${round(value)} ${BYTE_UNITS[unit]}`;
+  return `${shortNumber(value)} ${BYTE_UNITS[unit]}`;
 }
 
 export function formatPercent(ratio: number): string {
-  return `${round(ratio * 100)} %`;
+  return `${shortNumber(ratio * 100)} %`;
 }
 
 export function formatDuration(seconds: number): string {
-  if (seconds < 120) return `${round(seconds)} s`;
-  if (seconds < 7200) return `${round(seconds / 60)} min`;
-  if (seconds < 172800) return `${round(seconds / 3600)} h`;
-  return `${round(seconds / 86400)} d`;
+  if (seconds < 120) return `${shortNumber(seconds)} s`;
+  if (seconds < 7200) return `${shortNumber(seconds / 60)} min`;
+  if (seconds < 172800) return `${shortNumber(seconds / 3600)} h`;
+  return `${shortNumber(seconds / 86400)} d`;
 }
 
 export function formatValue(value: number, unit: Unit): string {
@@ -33,19 +33,30 @@ export function formatValue(value: number, unit: Unit): string {
     case 'ratio':
       return formatPercent(value);
     case 'percent':
-      return `${round(value)} %`;
+      return `${shortNumber(value)} %`;
     case 'seconds':
       return formatDuration(value);
     case 'milliseconds':
-      return `${round(value)} ms`;
+      return `${shortNumber(value)} ms`;
     case 'per_second':
-      return `${round(value)}/s`;
+      return `${shortNumber(value)}/s`;
     case 'count':
-      return `${round(value)}`;
+      return `${shortNumber(value)}`;
   }
 }
 
-function round(value: number): string {
+/** Whole numbers as they are; others with two decimals under 10, one under 100, none above. */
+function shortNumber(value: number): string {
   if (Number.isInteger(value)) return String(value);
   return Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2);
+}
+
+/**
+ * A statement or other text for an explanation: on one line, in double quotes, cut to `maxLength` characters
+ * with "..."; `whenMissing` when there is none.
+ */
+export function excerpt(text: string | null, whenMissing: string, maxLength = 120): string {
+  if (text === null || text === '') return whenMissing;
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return `"${flat.length > maxLength ? `${flat.slice(0, maxLength - 3)}...` : flat}"`;
 }

@@ -1,8 +1,19 @@
 export { definePlugin, promqlString, renderQuery } from './define.ts';
 export type { Evidence } from './evidence.ts';
-export { factEvidence, logEvidence, signalEvidence } from './evidence.ts';
-export { formatBytes, formatDuration, formatPercent, formatValue } from './format.ts';
+export { factEvidence, logEvidence, notableLogEvidence, notableLogs, signalEvidence } from './evidence.ts';
+export { type Cleanup, cleanupStack, faultName, type InduceOptions, induceFault } from './faults.ts';
+export { excerpt, formatBytes, formatDuration, formatPercent, formatValue } from './format.ts';
+export {
+  largestBy,
+  levelAbove,
+  levelBelow,
+  messageOf,
+  redactUrl,
+  round,
+  type Thresholds,
+  windowSeconds,
+} from './helpers.ts';
 export { HttpError, type HttpFailure, JsonHttp, type JsonRequest } from './http.ts';
 export type * from './manifest.ts';
-export type { Finding } from './rules.ts';
-export { bySeverity, runRules, SEVERITY_ORDER } from './rules.ts';
+export type { Finding, NotableLogRuleSpec } from './rules.ts';
+export { bySeverity, notableLogRule, runRules, SEVERITY_ORDER } from './rules.ts';

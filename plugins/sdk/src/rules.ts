@@ -1,7 +1,8 @@
 /** Pure rule evaluation: the same code runs in the analyzer and in each plugin's tests. */
 
-import type { Evidence } from './evidence.ts';
-import type { MiddlewarePlugin, RuleContext, Severity } from './manifest.ts';
+import { type Evidence, notableLogs } from './evidence.ts';
+import { messageOf } from './helpers.ts';
+import type { MiddlewarePlugin, Rule, RuleContext, Severity } from './manifest.ts';
 
 export interface Finding {
   /** `<plugin id>.<rule id>` */
@@ -46,11 +47,41 @@ export function runRules<F>(plugin: MiddlewarePlugin<F>, ctx: RuleContext<F>): F
         rule: rule.id,
         severity: 'info',
         title: `Rule "${rule.title}" could not be evaluated`,
-        explanation: `The rule failed: ${error instanceof Error ? error.message : String(error)}`,
+        explanation: `The rule failed: ${messageOf(error)}`,
         evidence: [],
         actions: [],
       });
     }
   }
   return findings.sort(bySeverity);
+}
+
+/** A rule that finds what a notable log pattern means whenever lines match it in the window. */
+export interface NotableLogRuleSpec {
+  id: string;
+  title: string;
+  severity: Severity;
+  /** The id of the notable log pattern (in the plugin's logs) whose lines make the finding. */
+  pattern: string;
+  actions: string[];
+  /** The explanation, given how many lines matched. */
+  explain: (count: number) => string;
+}
+
+/**
+ * A rule that fires when lines matching a notable log pattern appear in the window, with those lines as its
+ * evidence; silent when logs could not be read.
+ */
+export function notableLogRule<F>(spec: NotableLogRuleSpec): Rule<F> {
+  return {
+    id: spec.id,
+    title: spec.title,
+    severity: spec.severity,
+    signals: [],
+    actions: spec.actions,
+    evaluate({ logs }) {
+      const found = notableLogs(logs, spec.pattern);
+      return found === null ? null : { explanation: spec.explain(found.count), evidence: [found.evidence] };
+    },
+  };
 }
