@@ -3,6 +3,10 @@
  * middleware for integration tests. Integration suites find their server through an environment
  * variable; when REQUIRE_SERVICES=1 a missing variable fails the suite instead of skipping it.
  */
+import assert from 'node:assert/strict';
+import { type AddressInfo, createServer } from 'node:net';
+import type { TestContext } from 'node:test';
+import type { Evidence } from './evidence.ts';
 import type { FaultScenario, InstanceRef, LogSummary, MiddlewarePlugin, RuleContext, SignalValue } from './manifest.ts';
 import { type Finding, runRules } from './rules.ts';
 
@@ -109,5 +113,113 @@ export async function withFault<T>(fault: FaultScenario, url: string, body: () =
     return await body();
   } finally {
     await undo();
+  }
+}
+
+/** The scenario with this id among a plugin's `faults`; fails the test when there is none. */
+export function faultById(faults: FaultScenario[], id: string): FaultScenario {
+  const scenario = faults.find((fault) => fault.id === id);
+  assert.ok(scenario, `no fault scenario ${id}`);
+  return scenario;
+}
+
+/**
+ * The one name among `names` that a fault scenario gave what it created for `role` (see faultName), followed
+ * by `suffix`; fails the test unless there is exactly one.
+ */
+export function faultNamed(names: string[], role: string, suffix = ''): string {
+  const pattern = new RegExp(`^kubestack-fault-[0-9a-f]+-${role}${suffix}$`);
+  const matching = [...new Set(names.filter((name) => pattern.test(name)))];
+  assert.equal(matching.length, 1, `names matching ${pattern}: ${matching.join(', ')}`);
+  return matching[0] ?? '';
+}
+
+/** The value of the fact evidence named `name`; fails the test when there is none. */
+export function factValue(evidence: Evidence[] | undefined, name: string): unknown {
+  const found = evidence?.find((item) => item.kind === 'fact' && item.name === name);
+  assert.ok(found?.kind === 'fact', `no fact evidence named "${name}"`);
+  return found.value;
+}
+
+/** Whether the plugin's notable log pattern `id` matches `message`, as in the log summary; fails for an unknown id. */
+export function matchesLogPattern(plugin: Pick<MiddlewarePlugin, 'logs'>, id: string, message: string): boolean {
+  const pattern = plugin.logs.notable.find((notable) => notable.id === id);
+  assert.ok(pattern, `no notable log pattern ${id}`);
+  return new RegExp(pattern.pattern, 'i').test(message);
+}
+
+/** Facts from the real server at `url` and the findings of the plugin's rules on them alone (no signals, no logs). */
+export async function collectFindings<F>(
+  plugin: MiddlewarePlugin<F>,
+  url: string,
+): Promise<{ facts: F; findings: Finding[] }> {
+  const facts = await collectFacts(plugin, url);
+  return { facts, findings: runRules(plugin, contextFor(plugin, { instance: addressOf(url), facts })) };
+}
+
+/** Fails naming what fired when any of `rules` is among the `fired` rule ids. */
+export function assertNotFired(fired: string[], rules: string[]): void {
+  assert.deepEqual(
+    rules.filter((rule) => fired.includes(rule)),
+    [],
+    `fired: ${fired.join(', ')}`,
+  );
+}
+
+/**
+ * One subtest of `t` per fault scenario: on the real server at `url`, its rules fire from the connector's
+ * facts while it is in place, and none of them once it is undone.
+ */
+export async function assertFaultsFireUntilUndone<F>(
+  t: TestContext,
+  plugin: MiddlewarePlugin<F>,
+  faults: FaultScenario[],
+  url: string,
+): Promise<void> {
+  const fired = async () => (await collectFindings(plugin, url)).findings.map((finding) => finding.rule);
+  for (const scenario of faults) {
+    await t.test(scenario.id, async () => {
+      await withFault(scenario, url, async () => {
+        const during = await fired();
+        for (const rule of scenario.fires) {
+          assert.ok(during.includes(rule), `${rule} did not fire; fired: ${during.join(', ')}`);
+        }
+      });
+      assertNotFired(await fired(), scenario.fires);
+    });
+  }
+}
+
+/**
+ * Collecting facts from `url` rejects with a message that matches `message` and never shows the URL's
+ * password; returns the error for further checks.
+ */
+export async function collectRejects<F>(
+  plugin: MiddlewarePlugin<F>,
+  url: string,
+  message: RegExp,
+  timeoutMs?: number,
+): Promise<Error> {
+  const error = await collectFacts(plugin, url, timeoutMs).then(
+    () => assert.fail('collecting facts should have failed'),
+    (rejection: unknown) => rejection,
+  );
+  assert.ok(error instanceof Error, `rejected with ${String(error)}`);
+  assert.match(error.message, message);
+  const password = URL.parse(url)?.password ?? '';
+  for (const secret of [password, decodeURIComponent(password)]) {
+    if (secret !== '') assert.ok(!error.message.includes(secret), 'the message shows the password');
+  }
+  return error;
+}
+
+/** Runs `body` with the port of a local TCP server that accepts connections and never answers, then closes it. */
+export async function withSilentServer<T>(body: (port: number) => Promise<T>): Promise<T> {
+  const silent = createServer(() => undefined);
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    return await body((silent.address() as AddressInfo).port);
+  } finally {
+    silent.close();
   }
 }
