@@ -49,6 +49,7 @@ cleanup_policy() {
 }
 trap cleanup_policy EXIT
 
+INSTALLED_NOW=0
 install_apt() {
   local missing
   mapfile -t missing < <(missing_packages)
@@ -75,10 +76,14 @@ install_apt() {
   done
   cleanup_policy
   OUR_POLICY=""
+  INSTALLED_NOW=1
 }
 
+# Only right after this run installed packages: a package may have started its service on a default
+# port despite policy-rc.d. Services the machine already ran before are never touched.
 stop_default_port_services() {
   local entry port pidfile pid
+  ((INSTALLED_NOW)) || return 0
   for entry in "${DEFAULT_PORT_PIDFILES[@]}"; do
     port="${entry%%:*}"; pidfile="${entry#*:}"
     ss -Hltn "sport = :$port" | grep -q . || continue
@@ -86,7 +91,7 @@ stop_default_port_services() {
       ksa_log "a package-started service listens on default port $port: stopping pid $pid ($pidfile)"
       kill -TERM "$pid" 2>/dev/null || true
       for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-      if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+      if kill -0 "$pid" 2>/dev/null; then ksa_log "WARNING: pid $pid still runs after 10 s; left alone"; fi
     else
       ksa_log "WARNING: something listens on default port $port and $pidfile does not name it; left alone"
     fi

@@ -10,6 +10,7 @@ import { healthRoutes } from './api/health.ts';
 import { instanceRoutes } from './api/instances.ts';
 import { registerValidation } from './api/validation.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { checkConnectorPlugins } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { Diagnoser } from './diagnose/diagnose.ts';
 import { Inventory } from './inventory/inventory.ts';
@@ -32,6 +33,10 @@ export interface AppOptions {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, token } = options;
+  checkConnectorPlugins(
+    config,
+    options.plugins.map((plugin) => plugin.id),
+  );
   const clock = options.clock ?? systemClock;
   const app = Fastify({
     logger: options.logger ?? {

@@ -1,21 +1,15 @@
 /** Starts the analyzer: configuration from the environment (and KSA_CONFIG_FILE), then listen. */
 import { resolveToken } from './api/auth.ts';
 import { buildApp } from './app.ts';
-import { ConfigError, loadConfig } from './config/load.ts';
+import { exitOnConfigError, loadConfig } from './config/load.ts';
 import { PLUGINS } from './plugins/registry.ts';
 
 const started = performance.now();
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`kubestack-analyzer: ${error.message}\n`);
-  process.exit(2);
-}
-
-const { token, generated } = resolveToken(config.auth.token, config.auth.tokenFile);
-const app = await buildApp({ config, token, plugins: PLUGINS });
+const { config, app, generated } = await exitOnConfigError('kubestack-analyzer', async () => {
+  const config = loadConfig();
+  const { token, generated } = resolveToken(config.auth.token, config.auth.tokenFile);
+  return { config, generated, app: await buildApp({ config, token, plugins: PLUGINS }) };
+});
 if (generated) app.log.warn({ tokenFile: config.auth.tokenFile }, 'no KSA_API_TOKEN set: generated one and stored it');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -26,7 +26,14 @@ export const diagnoseRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, de
           },
           { additionalProperties: false },
         ),
-        response: { 200: DiagnosisSchema, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 503: ErrorBody },
+        response: {
+          200: DiagnosisSchema,
+          400: ErrorBody,
+          401: ErrorBody,
+          404: ErrorBody,
+          502: ErrorBody,
+          503: ErrorBody,
+        },
       },
     },
     async (request) => {

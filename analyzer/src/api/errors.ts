@@ -9,7 +9,7 @@ export const ErrorBody = Type.Object(
     error: Type.String({ description: 'HTTP reason phrase' }),
     code: Type.String({ description: 'Stable machine-readable code' }),
     message: Type.String({ description: 'What was wrong, naming the field or source' }),
-    source: Type.Optional(Type.String({ description: 'The unreachable source, on 503' })),
+    source: Type.Optional(Type.String({ description: 'The source that failed, on 502 and 503' })),
   },
   { $id: 'Error' },
 );
@@ -29,11 +29,17 @@ const REASONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   404: 'Not Found',
-  405: 'Method Not Allowed',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
+};
+
+/** The closed set of codes for client errors Fastify raises itself (body parsing, sizes, media types). */
+const CLIENT_ERROR_CODES: Record<number, string> = {
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
 export function errorBody(statusCode: number, code: string, message: string, source?: string) {
@@ -50,8 +56,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply.code(error.statusCode).send(errorBody(error.statusCode, error.code, error.message));
     }
     if (error instanceof SourceError) {
-      if (!error.unavailable) return reply.code(400).send(errorBody(400, 'BAD_QUERY', error.message));
       request.log.warn({ source: error.source, failure: error.failure }, error.message);
+      // The analyzer builds every query itself: a query the source rejects is never the caller's fault.
+      if (!error.unavailable)
+        return reply.code(502).send(errorBody(502, 'SOURCE_QUERY_FAILED', error.message, error.source));
       return reply.code(503).send(errorBody(503, 'SOURCE_UNAVAILABLE', error.message, error.source));
     }
     if ('validation' in error && error.validation) {
@@ -59,7 +67,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (status >= 400 && status < 500) {
-      return reply.code(status).send(errorBody(status, error.code ?? 'BAD_REQUEST', error.message));
+      const known = CLIENT_ERROR_CODES[status];
+      return reply
+        .code(known ? status : 400)
+        .send(errorBody(known ? status : 400, known ?? 'BAD_REQUEST', error.message));
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send(errorBody(500, 'INTERNAL', 'internal error; the analyzer log has the details'));

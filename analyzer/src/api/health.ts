@@ -3,6 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { ApiDeps } from './deps.ts';
 
+/** Orchestrators give probes about a second or two: answer within that, whatever the sources do. */
+const PROBE_TIMEOUT_MS = 1500;
+
 const SourceStatus = Type.Object({
   reachable: Type.Boolean(),
   latencyMs: Type.Integer(),
@@ -44,8 +47,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps
     },
     async (_request, reply) => {
       const [prometheus, elasticsearch] = await Promise.all([
-        probe(() => deps.prometheus.ping()),
-        probe(() => deps.elasticsearch.ping()),
+        probe(() => deps.prometheus.ping(Math.min(PROBE_TIMEOUT_MS, deps.config.prometheus.timeoutMs))),
+        probe(() => deps.elasticsearch.ping(Math.min(PROBE_TIMEOUT_MS, deps.config.elasticsearch.timeoutMs))),
       ]);
       const status: 'ready' | 'degraded' | 'unready' = !prometheus.reachable
         ? 'unready'

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { readSignalSeries } from '../diagnose/observe.ts';
+import { stepFor } from '../diagnose/summarize.ts';
 import type { Instance, Inventory } from '../inventory/inventory.ts';
 import type { ApiDeps } from './deps.ts';
 import { ApiError, ErrorBody } from './errors.ts';
@@ -17,7 +18,10 @@ export async function resolveInstance(inventory: Inventory, id: string) {
   return { instance, plugin };
 }
 
-const Failures = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 503: ErrorBody };
+/** Points per signal: a dashboard panel needs about one per pixel; more only costs memory. */
+const MAX_POINTS = 5000;
+
+const Failures = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 502: ErrorBody, 503: ErrorBody };
 
 export const instanceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) => {
   const { inventory, diagnoser, clock, elasticsearch } = deps;
@@ -100,15 +104,22 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, de
       const query = request.query;
       const window = parseWindow(query.from, query.to, clock.now(), 60);
       const { instance, plugin } = await resolveInstance(inventory, id);
-      const step = query.step ?? Math.max(5, Math.round((window.to.getTime() - window.from.getTime()) / 1000 / 240));
-      if ((window.to.getTime() - window.from.getTime()) / 1000 / step > 11_000) {
+      const step = query.step ?? stepFor(window.from, window.to);
+      if ((window.to.getTime() - window.from.getTime()) / 1000 / step > MAX_POINTS) {
         throw new ApiError(
           400,
           'BAD_REQUEST',
-          'querystring/step is too small for this window (more than 11 000 points)',
+          `querystring/step is too small for this window (more than ${MAX_POINTS} points per signal)`,
         );
       }
-      const all = await readSignalSeries(deps.prometheus, plugin, instance, window, step);
+      const all = await readSignalSeries(
+        deps.prometheus,
+        plugin,
+        instance,
+        window,
+        deps.config.prometheus.scrapeIntervalSeconds,
+        step,
+      );
       return {
         instance,
         window: { from: window.from.toISOString(), to: window.to.toISOString(), step },

@@ -89,9 +89,17 @@ export const DiagnosisSchema = Type.Object({
   window: Type.Object({ from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }) }),
   partial: Type.Boolean({ description: 'True when a supplementary source (Elasticsearch) could not be read' }),
   unavailable: Type.Array(Type.String(), { description: 'Sources that could not be read' }),
-  connector: Type.Object({ ok: Type.Boolean(), error: Type.Optional(Type.String()) }),
+  connector: Type.Object({
+    configured: Type.Boolean({ description: 'False when no connection URL is set for this instance' }),
+    ok: Type.Boolean(),
+    error: Type.Optional(Type.String()),
+  }),
   findings: Type.Array(FindingSchema, { description: 'Most severe first' }),
   signals: Type.Array(SignalValueSchema),
+  signalsMissing: Type.Array(Type.String(), { description: 'Signal ids without data in the window' }),
+  signalsAmbiguous: Type.Array(Type.String(), {
+    description: 'Signal ids whose query matched several series for the instance (the first is used)',
+  }),
   logs: Type.Object({
     available: Type.Boolean(),
     total: Type.Integer(),
@@ -128,8 +136,15 @@ export function parseWindow(
   return { from: start, to: end };
 }
 
+/** RFC 3339: date, time, optional fraction, and a zone (Z or ±hh:mm). */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
 function parseTime(value: string, field: string): Date {
-  const date = /^\d+$/.test(value) ? new Date(Number(value)) : new Date(value);
+  const date = /^\d+$/.test(value)
+    ? new Date(Number(value))
+    : RFC3339.test(value)
+      ? new Date(value)
+      : new Date(Number.NaN);
   if (Number.isNaN(date.getTime())) {
     throw new ApiError(400, 'BAD_REQUEST', `${field} must be an RFC 3339 time or epoch milliseconds, got "${value}"`);
   }

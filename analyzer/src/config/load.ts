@@ -31,15 +31,57 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     origin.set(`connectors.${plugin}.url`, variable);
   }
   const converted = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, tree));
+  const unknown = unknownSetting(ConfigSchema, converted, '');
+  if (unknown !== undefined) throw new ConfigError(`unknown setting ${unknown}`);
   const errors = [...Value.Errors(ConfigSchema, converted)];
   const first = errors[0];
   if (first !== undefined) {
     const path = first.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(root)';
     const from = origin.has(path) ? ` (from ${origin.get(path)})` : '';
-    const extra = errors.length > 1 ? ` (and ${errors.length - 1} more problem(s))` : '';
-    throw new ConfigError(`invalid setting ${path}${from}: ${first.message}${extra}`);
+    throw new ConfigError(`invalid setting ${path}${from}: ${describeProblem(path, first.message)}`);
   }
   return converted as Config;
+}
+
+/** Plugin ids must name an installed plugin: a typo would otherwise leave a connector unconfigured silently. */
+export function checkConnectorPlugins(config: Config, pluginIds: readonly string[]): void {
+  for (const id of Object.keys(config.connectors)) {
+    if (!pluginIds.includes(id)) {
+      throw new ConfigError(`unknown plugin "${id}" in connectors (installed: ${pluginIds.join(', ')})`);
+    }
+  }
+}
+
+type SchemaNode = {
+  type?: string;
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: unknown;
+  anyOf?: SchemaNode[];
+  const?: unknown;
+};
+
+/** The first key that the schema does not know, as a dotted path. */
+function unknownSetting(schema: SchemaNode, value: unknown, prefix: string): string | undefined {
+  if (schema.properties === undefined || typeof value !== 'object' || value === null) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    const known = schema.properties[key];
+    if (known === undefined) {
+      if (schema.additionalProperties === false) return path;
+      continue;
+    }
+    const deeper = unknownSetting(known, child, path);
+    if (deeper !== undefined) return deeper;
+  }
+  return undefined;
+}
+
+/** Says what a setting accepts where the validator's own words are cryptic (unions of constants). */
+function describeProblem(path: string, message: string): string {
+  let node: SchemaNode | undefined = ConfigSchema as SchemaNode;
+  for (const key of path.split('.')) node = node?.properties?.[key];
+  const choices = node?.anyOf?.map((option) => option.const).filter((value) => value !== undefined);
+  return choices?.length ? `must be one of ${choices.join(', ')}` : message;
 }
 
 function readConfigFile(file: string): Tree {
@@ -68,4 +110,15 @@ function setPath(tree: Tree, path: string, value: unknown): void {
     node = node[key] as Tree;
   }
   node[keys[keys.length - 1] as string] = value;
+}
+
+/** For entry points: runs `start`, and ends the process with status 2 and the message on a ConfigError. */
+export async function exitOnConfigError<T>(program: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${program}: ${error.message}\n`);
+    process.exit(2);
+  }
 }

@@ -43,6 +43,12 @@ export const ConfigSchema = Type.Object(
     prometheus: Type.Object(
       {
         url: Type.String({ ...Url, default: 'http://127.0.0.1:9090' }),
+        scrapeIntervalSeconds: Type.Integer({
+          default: 15,
+          minimum: 1,
+          maximum: 3600,
+          description: 'The longest scrape interval of the exporters; rate() ranges span at least four of them',
+        }),
         timeoutMs: Type.Integer({ default: 5000, minimum: 100, maximum: 120_000 }),
         retries: Type.Integer({ default: 2, minimum: 0, maximum: 10 }),
       },
@@ -93,6 +99,7 @@ export const ENVIRONMENT: Record<string, string> = {
   KSA_API_TOKEN: 'auth.token',
   KSA_API_TOKEN_FILE: 'auth.tokenFile',
   KSA_PROMETHEUS_URL: 'prometheus.url',
+  KSA_PROMETHEUS_SCRAPE_INTERVAL_SECONDS: 'prometheus.scrapeIntervalSeconds',
   KSA_PROMETHEUS_TIMEOUT_MS: 'prometheus.timeoutMs',
   KSA_PROMETHEUS_RETRIES: 'prometheus.retries',
   KSA_ELASTICSEARCH_URL: 'elasticsearch.url',

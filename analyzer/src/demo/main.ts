@@ -3,12 +3,14 @@
  * each (the plugin's headline fault scenario: a lock blocker, a queue backlog, a lagging consumer
  * group…), diagnoses the whole fleet through the analyzer's own HTTP API (in process), prints the
  * report with its evidence and whether each staged fault was caught, and undoes every fault.
+ * Faults are staged only on instances on this machine (loopback addresses): they really break things.
  * `--healthy` skips the faults. Configuration comes from the environment like the server's (KSA_*).
+ * Exits 1 when a staged fault was not caught.
  */
 import { randomBytes } from 'node:crypto';
 import type { FaultScenario } from '@kubestack/plugin-sdk';
 import { buildApp } from '../app.ts';
-import { ConfigError, loadConfig } from '../config/load.ts';
+import { exitOnConfigError, loadConfig } from '../config/load.ts';
 import { connectionUrl } from '../diagnose/connections.ts';
 import type { DiagnosisReport } from '../diagnose/diagnose.ts';
 import type { Instance } from '../inventory/inventory.ts';
@@ -19,17 +21,11 @@ import { renderReport, type StagedFault } from './report.ts';
 const healthy = process.argv.includes('--healthy');
 const say = (message: string) => process.stderr.write(`${message}\n`);
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  say(`kubestack demo: ${error.message}`);
-  process.exit(2);
-}
-
 const token = randomBytes(24).toString('hex');
-const app = await buildApp({ config, token, plugins: PLUGINS, logger: false });
+const { config, app } = await exitOnConfigError('kubestack demo', async () => {
+  const config = loadConfig();
+  return { config, app: await buildApp({ config, token, plugins: PLUGINS, logger: false }) };
+});
 const headers = { authorization: `Bearer ${token}` };
 const undos: Array<() => Promise<void>> = [];
 let undone = false;
@@ -39,9 +35,11 @@ async function undoAll(): Promise<void> {
   if (undos.length > 0) say(`undoing ${undos.length} staged fault(s)…`);
   await Promise.allSettled(undos.map((undo) => undo()));
 }
-process.once('SIGINT', () => {
-  void undoAll().finally(() => process.exit(130));
-});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    void undoAll().finally(() => process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1)));
+  });
+}
 
 try {
   const ready = (await app.inject({ url: '/readyz' })).json();
@@ -63,11 +61,18 @@ try {
       headers,
       payload: { instance: instance.id },
     });
-    reports.push(response.json());
+    if (response.statusCode === 200) reports.push(response.json());
+    else say(`cannot diagnose ${instance.id}: ${response.json().message}`);
   }
-  process.stdout.write(
-    renderReport({ now: new Date(), windowMinutes: config.diagnose.windowMinutes, ready, reports, staged }),
-  );
+  const report = renderReport({
+    now: new Date(),
+    windowMinutes: config.diagnose.windowMinutes,
+    ready,
+    reports,
+    staged,
+  });
+  process.stdout.write(report.text);
+  if (report.missed > 0) process.exitCode = 1;
 } finally {
   await undoAll();
   await app.close();
@@ -84,14 +89,24 @@ async function stageFaults(instances: Instance[]): Promise<StagedFault[]> {
   say(`staging ${chosen.length} real fault(s): ${chosen.map(({ scenario }) => scenario.id).join(', ')}…`);
   return Promise.all(
     chosen.map(async ({ instance, scenario }): Promise<StagedFault> => {
+      const notStaged = (error: string): StagedFault => ({ instance: instance.id, scenario, staged: false, error });
+      if (!isLoopback(instance.name)) {
+        return notStaged(`${instance.name} is not on this machine; faults are staged on loopback addresses only`);
+      }
       const plugin = PLUGINS.find((candidate) => candidate.id === instance.type);
-      if (!plugin) return { instance: instance.id, scenario, staged: false, error: 'no plugin' };
+      const url = plugin && connectionUrl(config.connectors, plugin, instance.name);
+      if (url === undefined) return notStaged('no connection URL is configured for it');
       try {
-        undos.push(await scenario.inject(connectionUrl(config.connectors, plugin, instance.name)));
+        undos.push(await scenario.inject(url));
         return { instance: instance.id, scenario, staged: true };
       } catch (error) {
-        return { instance: instance.id, scenario, staged: false, error: (error as Error).message };
+        return notStaged((error as Error).message);
       }
     }),
   );
+}
+
+function isLoopback(address: string): boolean {
+  const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -30,7 +30,11 @@ const bold = (text: string) => paint('1', text);
 const dim = (text: string) => paint('2', text);
 const SEVERITY_STYLE: Record<string, string> = { critical: '1;31', warning: '1;33', info: '1;36' };
 
-export function renderReport({ now, windowMinutes, ready, reports, staged }: ReportInput): string {
+/** The report text, and how many staged faults the diagnosis missed. */
+export function renderReport({ now, windowMinutes, ready, reports, staged }: ReportInput): {
+  text: string;
+  missed: number;
+} {
   const out: string[] = [];
   out.push(
     bold(
@@ -54,7 +58,8 @@ export function renderReport({ now, windowMinutes, ready, reports, staged }: Rep
     hottestSignal(report.signals),
   ]);
   out.push(...table(['middleware', 'instance', 'exporter', 'findings', 'closest to its limit'], rows));
-  if (staged.length > 0) out.push('', ...renderStaged(staged, reports));
+  const verdicts = renderStaged(staged, reports);
+  if (staged.length > 0) out.push('', ...verdicts.lines);
 
   for (const report of reports) {
     out.push('');
@@ -73,22 +78,24 @@ export function renderReport({ now, windowMinutes, ready, reports, staged }: Rep
     }
   }
   out.push('');
-  return `${out.join('\n')}\n`;
+  return { text: `${out.join('\n')}\n`, missed: verdicts.missed };
 }
 
 /** Each staged fault, and whether the diagnosis of its instance found what its scenario expects. */
-function renderStaged(staged: StagedFault[], reports: DiagnosisReport[]): string[] {
+function renderStaged(staged: StagedFault[], reports: DiagnosisReport[]): { lines: string[]; missed: number } {
   let caught = 0;
+  let missed = 0;
   const lines = staged.map((fault) => {
     if (!fault.staged) return `  ${paint('33', 'not staged')}  ${fault.scenario.title} (${fault.error})`;
     const rules = new Set(reports.find((report) => report.instance.id === fault.instance)?.findings.map((f) => f.rule));
     const hit = fault.scenario.fires.every((rule) => rules.has(rule));
     if (hit) caught += 1;
+    else missed += 1;
     const verdict = hit ? paint('32', 'caught    ') : paint('31', 'MISSED    ');
     return `  ${verdict}  ${fault.scenario.title} → ${fault.scenario.fires.join(', ')}`;
   });
   const header = bold(`Staged faults: ${caught} of ${staged.filter((fault) => fault.staged).length} caught`);
-  return [header, ...lines];
+  return { lines: [header, ...lines], missed };
 }
 
 function summarizeFindings(findings: Finding[]): string {

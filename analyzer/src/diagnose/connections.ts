@@ -1,8 +1,15 @@
-/** Which URL the connector of an instance uses: per-instance setting, plugin template, or the plugin default. */
 import type { MiddlewarePlugin } from '@kubestack/plugin-sdk';
 import type { Config } from '../config/schema.ts';
 
-export function connectionUrl(connectors: Config['connectors'], plugin: MiddlewarePlugin, address: string): string {
+/**
+ * Which URL the connector of an instance uses: per-instance setting, plugin template, or the plugin
+ * default; undefined when none is configured and the plugin has no credential-free default.
+ */
+export function connectionUrl(
+  connectors: Config['connectors'],
+  plugin: MiddlewarePlugin,
+  address: string,
+): string | undefined {
   const settings = connectors[plugin.id];
   const explicit = settings?.instances?.[address];
   if (explicit) return explicit;

@@ -11,8 +11,16 @@ import type { Instance, Inventory } from '../inventory/inventory.ts';
 import type { ElasticsearchSource } from '../sources/elasticsearch.ts';
 import type { SourceName } from '../sources/errors.ts';
 import type { PrometheusSource } from '../sources/prometheus.ts';
+import { ConcurrencyLimit } from './concurrency.ts';
 import { connectionUrl } from './connections.ts';
-import { readFacts, readLogSummary, readSignalSeries, summarizeSignals, type Window } from './observe.ts';
+import {
+  type FactsResult,
+  readFacts,
+  readLogSummary,
+  readSignalSeries,
+  summarizeSignals,
+  type Window,
+} from './observe.ts';
 
 export interface DiagnosisReport {
   instance: Instance;
@@ -20,9 +28,13 @@ export interface DiagnosisReport {
   /** True when some source could not be read; `unavailable` names them. */
   partial: boolean;
   unavailable: SourceName[];
-  connector: { ok: boolean; error?: string };
+  /** `configured: false` when no connection URL is set for this instance (its rules run without facts). */
+  connector: { configured: boolean; ok: boolean; error?: string };
   findings: Finding[];
   signals: SignalValue[];
+  /** Signal ids without data in the window, and those whose query matched several series. */
+  signalsMissing: string[];
+  signalsAmbiguous: string[];
   logs: { available: boolean; total: number; byLevel: Record<string, number> };
   tookMs: number;
 }
@@ -41,10 +53,16 @@ export interface DiagnoserDeps {
   clock: Clock;
 }
 
+/** Direct reads against middleware at once, across all requests: each one holds a connection on a server. */
+const MAX_CONCURRENT_CONNECTOR_READS = 8;
+
 export class Diagnoser {
   readonly #deps: DiagnoserDeps;
   /** The latest diagnosis per instance, summarised for the fleet view. */
   readonly #latest = new Map<string, HealthSummary>();
+  /** Facts being read per instance: concurrent diagnoses of one instance share one connection. */
+  readonly #factsInFlight = new Map<string, Promise<FactsResult>>();
+  readonly #connectorSlots = new ConcurrencyLimit(MAX_CONCURRENT_CONNECTOR_READS);
 
   constructor(deps: DiagnoserDeps) {
     this.#deps = deps;
@@ -59,14 +77,15 @@ export class Diagnoser {
     const { config, prometheus, elasticsearch } = this.#deps;
     const url = connectionUrl(config.connectors, plugin, instance.name);
     const [series, logs, facts] = await Promise.all([
-      readSignalSeries(prometheus, plugin, instance, window),
+      readSignalSeries(prometheus, plugin, instance, window, config.prometheus.scrapeIntervalSeconds),
       readLogSummary(elasticsearch, plugin, instance, window, config.diagnose.logLines),
-      readFacts(plugin, instance, url, config.diagnose.connectorTimeoutMs),
+      url === undefined ? undefined : this.#readFacts(plugin, instance, url),
     ]);
     const signals = summarizeSignals(series);
-    const findings = runRules(plugin, { instance, window, signals, facts: facts.facts, logs });
+    const findings = runRules(plugin, { instance, window, signals, facts: facts?.facts, logs });
     if (!instance.up) findings.push(exporterDown(instance));
-    if (facts.error !== undefined) findings.push(connectorFailed(instance, facts.error));
+    if (facts === undefined) findings.push(connectorNotConfigured(instance));
+    else if (facts.error !== undefined) findings.push(connectorFailed(instance, facts.error));
     findings.sort(bySeverity);
 
     const unavailable: SourceName[] = logs.available ? [] : ['elasticsearch'];
@@ -75,9 +94,18 @@ export class Diagnoser {
       window: { from: window.from.toISOString(), to: window.to.toISOString() },
       partial: unavailable.length > 0,
       unavailable,
-      connector: facts.error === undefined ? { ok: true } : { ok: false, error: facts.error },
+      connector:
+        facts === undefined
+          ? { configured: false, ok: false }
+          : facts.error === undefined
+            ? { configured: true, ok: true }
+            : { configured: true, ok: false, error: facts.error },
       findings,
       signals: Object.values(signals).filter((value): value is SignalValue => value !== undefined),
+      signalsMissing: Object.entries(signals)
+        .filter(([, value]) => value === undefined)
+        .map(([id]) => id),
+      signalsAmbiguous: series.filter((entry) => entry.ambiguous).map((entry) => entry.spec.id),
       logs: { available: logs.available, total: logs.total, byLevel: logs.byLevel },
       tookMs: Math.round(performance.now() - started),
     };
@@ -87,6 +115,17 @@ export class Diagnoser {
       findings: findings.length,
     });
     return report;
+  }
+
+  /** Shares an in-flight read of the same instance, and bounds reads across instances. */
+  #readFacts(plugin: MiddlewarePlugin, instance: Instance, url: string): Promise<FactsResult> {
+    const running = this.#factsInFlight.get(instance.id);
+    if (running) return running;
+    const read = this.#connectorSlots
+      .run(() => readFacts(plugin, instance, url, this.#deps.config.diagnose.connectorTimeoutMs))
+      .finally(() => this.#factsInFlight.delete(instance.id));
+    this.#factsInFlight.set(instance.id, read);
+    return read;
   }
 }
 
@@ -100,6 +139,21 @@ function exporterDown(instance: Instance): Finding {
       `The Prometheus exporter for ${instance.name} reports it cannot reach ${instance.displayName}. ` +
       'Check that the process runs and accepts connections from the exporter; signals after the outage are missing.',
     evidence: [{ kind: 'fact', name: 'exporter up', value: false }],
+    actions: [],
+  };
+}
+
+function connectorNotConfigured(instance: Instance): Finding {
+  return {
+    id: 'analyzer.connector-not-configured',
+    rule: 'connector-not-configured',
+    severity: 'info',
+    title: `No direct checks configured for ${instance.displayName}`,
+    explanation:
+      `No connection URL is configured for ${instance.name}, and ${instance.displayName} needs credentials to be read, ` +
+      `so the rules ran on Prometheus signals and logs only. Set KSA_CONNECTOR_${instance.type.toUpperCase().replaceAll('-', '_')}_URL ` +
+      '(a read-only monitoring user) to add sessions, locks and settings to the diagnosis.',
+    evidence: [],
     actions: [],
   };
 }

@@ -2,6 +2,7 @@
 import {
   type LogSummary,
   type MiddlewarePlugin,
+  rateIntervalFor,
   renderQuery,
   type SignalSpec,
   type SignalValue,
@@ -22,6 +23,8 @@ export interface SignalSeries {
   /** Undefined when Prometheus has no data for it (metric absent, or the query is wrong for this setup). */
   series: RangeSeries | undefined;
   limit: number | undefined;
+  /** True when the query returned several series for the instance (the first one is used). */
+  ambiguous: boolean;
 }
 
 /**
@@ -33,17 +36,18 @@ export async function readSignalSeries(
   plugin: MiddlewarePlugin,
   instance: Instance,
   window: Window,
+  scrapeIntervalSeconds: number,
   stepSeconds = stepFor(window.from, window.to),
 ): Promise<SignalSeries[]> {
+  const rateInterval = rateIntervalFor(scrapeIntervalSeconds, stepSeconds);
+  const render = (template: string) => renderQuery(template, instance.name, rateInterval);
   return Promise.all(
     plugin.signals.map(async (spec) => {
       const [series, limit] = await Promise.all([
-        tolerateBadQuery(prometheus.range(renderQuery(spec.query, instance.name), window.from, window.to, stepSeconds)),
-        spec.limit
-          ? tolerateBadQuery(prometheus.instant(renderQuery(spec.limit.query, instance.name), window.to))
-          : undefined,
+        tolerateBadQuery(prometheus.range(render(spec.query), window.from, window.to, stepSeconds)),
+        spec.limit ? tolerateBadQuery(prometheus.instant(render(spec.limit.query), window.to)) : undefined,
       ]);
-      return { spec, series: series?.[0], limit: limit?.[0]?.value };
+      return { spec, series: series?.[0], limit: limit?.[0]?.value, ambiguous: (series?.length ?? 0) > 1 };
     }),
   );
 }
@@ -72,10 +76,14 @@ export async function readLogSummary(
     ]);
     return summarizeLogs(plugin.logs.notable, levels, recent.lines);
   } catch (error) {
-    if (error instanceof SourceError && error.unavailable) return LOGS_UNAVAILABLE;
+    // Logs are supplementary: whether Elasticsearch is down or rejects the query (e.g. a text-mapped
+    // field in someone's own indices), the diagnosis goes on, marked partial.
+    if (error instanceof SourceError) return LOGS_UNAVAILABLE;
     throw error;
   }
 }
+
+export type FactsResult = { facts: unknown; error?: undefined } | { facts: undefined; error: string };
 
 /** Facts from the middleware itself, or why they could not be read. Never throws. */
 export async function readFacts(
@@ -83,7 +91,7 @@ export async function readFacts(
   instance: Instance,
   url: string,
   timeoutMs: number,
-): Promise<{ facts: unknown; error?: undefined } | { facts: undefined; error: string }> {
+): Promise<FactsResult> {
   let timer: NodeJS.Timeout | undefined;
   // The connector promises to honour the timeout; this guard keeps a misbehaving one from hanging a request.
   const deadline = new Promise<never>((_, reject) => {

@@ -64,8 +64,20 @@ export class ElasticsearchSource {
     this.#retries = options.retries;
   }
 
-  async ping(): Promise<void> {
-    await this.#call(() => this.#http.request('/_cluster/health', { query: { timeout: '1s' } }));
+  /**
+   * Readiness probe: an empty search on the log indices, which needs only the read privilege the
+   * analyzer has anyway (cluster health would need `monitor`); no retries, a short timeout.
+   */
+  async ping(timeoutMs: number): Promise<void> {
+    try {
+      await this.#http.request(this.#searchPath, {
+        json: { size: 0 },
+        query: { ignore_unavailable: true, allow_no_indices: true },
+        timeoutMs,
+      });
+    } catch (error) {
+      throw toSourceError(error);
+    }
   }
 
   /** Newest first. */

@@ -91,13 +91,16 @@ export class PrometheusSource {
     return (await this.#call(`/api/v1/label/${encodeURIComponent(label)}/values`, params, 'GET')) as string[];
   }
 
-  /** Cheap reachability probe for /readyz. */
-  async ping(): Promise<void> {
-    const status = await this.#http.status('/-/ready').catch((error: unknown) => {
+  /**
+   * Readiness probe: one cheap query through the API the analyzer uses (so it also works on
+   * Prometheus-compatible servers without /-/ready), no retries, a short timeout.
+   */
+  async ping(timeoutMs: number): Promise<void> {
+    try {
+      await this.#http.request<ApiEnvelope>('/api/v1/query', { query: { query: '1' }, timeoutMs });
+    } catch (error) {
       throw toSourceError(error);
-    });
-    if (status !== 200)
-      throw new SourceError('prometheus', 'unreachable', `${this.#http.base} is not ready (HTTP ${status})`);
+    }
   }
 
   /** POST by default: long PromQL does not fit in a URL. */

@@ -61,6 +61,8 @@ describe('analyzer API without reachable sources', () => {
       [{ instance: 42 }, /body\/instance must be string/],
       [{ instance: 'redis:x', extra: 1 }, /body must NOT have additional properties/],
       [{ instance: 'redis:x', from: 'yesterday' }, /body\/from must be an RFC 3339 time or epoch milliseconds/],
+      [{ instance: 'redis:x', from: 'Nov 25 2026' }, /body\/from must be an RFC 3339 time/],
+      [{ instance: 'redis:x', to: '2026-11-25T10:00:00' }, /body\/to must be an RFC 3339 time/],
       [
         { instance: 'redis:x', from: '2026-01-02T00:00:00Z', to: '2026-01-01T00:00:00Z' },
         /body\/from must be before body\/to/,
@@ -88,6 +90,25 @@ describe('analyzer API without reachable sources', () => {
     });
     assert.equal(response.statusCode, 400);
     assert.equal(response.json().statusCode, 400);
+  });
+
+  it('keeps client errors raised by the framework in the closed set of codes', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/diagnose',
+      headers: { ...AUTH, 'content-type': 'application/xml' },
+      payload: '<instance>redis</instance>',
+    });
+    assert.equal(response.statusCode, 415);
+    assert.equal(response.json().code, 'UNSUPPORTED_MEDIA_TYPE');
+    const empty = await app.inject({
+      method: 'POST',
+      url: '/api/v1/diagnose',
+      headers: { ...AUTH, 'content-type': 'application/json' },
+      payload: '',
+    });
+    assert.equal(empty.statusCode, 400);
+    assert.equal(empty.json().code, 'BAD_REQUEST');
   });
 
   it('names bad query parameters', async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config/load.ts';
+import { ConfigError, checkConnectorPlugins, loadConfig } from '../../src/config/load.ts';
 
 describe('loadConfig', () => {
   it('works on embedded defaults alone', () => {
@@ -49,11 +49,29 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ KSA_API_TOKEN: 'short' }), /invalid setting auth\.token \(from KSA_API_TOKEN\)/);
   });
 
+  it('lists the accepted values of a choice', () => {
+    assert.throws(
+      () => loadConfig({ KSA_LOG_LEVEL: 'loud' }),
+      /invalid setting logLevel \(from KSA_LOG_LEVEL\): must be one of fatal, error, warn, info, debug, trace, silent/,
+    );
+  });
+
+  it('refuses connector settings for a plugin that is not installed', () => {
+    const config = loadConfig({ KSA_CONNECTOR_POSTGRES_URL: 'postgres://{address}' });
+    assert.throws(() => checkConnectorPlugins(config, ['redis', 'postgresql']), {
+      name: 'ConfigError',
+      message: 'unknown plugin "postgres" in connectors (installed: redis, postgresql)',
+    });
+    assert.doesNotThrow(() =>
+      checkConnectorPlugins(loadConfig({ KSA_CONNECTOR_REDIS_URL: 'redis://{address}' }), ['redis']),
+    );
+  });
+
   it('names unknown keys and unreadable files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ksa-config-'));
     const file = join(dir, 'analyzer.json');
     writeFileSync(file, JSON.stringify({ prometheus: { url: 'http://p:9090', timeout: 5 } }));
-    assert.throws(() => loadConfig({ KSA_CONFIG_FILE: file }), /invalid setting prometheus/);
+    assert.throws(() => loadConfig({ KSA_CONFIG_FILE: file }), /^ConfigError: unknown setting prometheus\.timeout$/);
     assert.throws(
       () => loadConfig({ KSA_CONFIG_FILE: join(dir, 'missing.yaml') }),
       (error: unknown) => {

@@ -14,6 +14,9 @@ export function definePlugin<F>(plugin: MiddlewarePlugin<F>): MiddlewarePlugin<F
     if (!signal.query.includes('{{instance}}')) {
       throw new Error(`${where}: signal "${signal.id}" query must select the instance with {{instance}}`);
     }
+    if (signal.limit && !signal.limit.query.includes('{{instance}}')) {
+      throw new Error(`${where}: signal "${signal.id}" limit query must select the instance with {{instance}}`);
+    }
   }
   for (const rule of plugin.rules) {
     for (const id of rule.signals) {
@@ -42,7 +45,18 @@ export function promqlString(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-/** Renders a signal or limit template for one instance. */
-export function renderQuery(template: string, instance: string): string {
-  return template.replaceAll('{{instance}}', promqlString(instance));
+/**
+ * Renders a signal or limit template for one instance. `{{rate_interval}}` becomes the range to use
+ * in rate()/increase(): long enough to hold several scrapes and at least one query step (like
+ * Grafana's $__rate_interval), so rates neither vanish with slow scrapes nor skip data between steps.
+ */
+export function renderQuery(template: string, instance: string, rateIntervalSeconds = 60): string {
+  return template
+    .replaceAll('{{instance}}', promqlString(instance))
+    .replaceAll('{{rate_interval}}', `${Math.max(1, Math.round(rateIntervalSeconds))}s`);
+}
+
+/** The rate() range for a scrape interval and query step: four scrapes, or one step if that is longer. */
+export function rateIntervalFor(scrapeIntervalSeconds: number, stepSeconds: number): number {
+  return Math.max(4 * scrapeIntervalSeconds, stepSeconds);
 }

@@ -29,8 +29,8 @@ export interface JsonRequest {
   json?: unknown;
   /** Sent as application/x-www-form-urlencoded. */
   form?: URLSearchParams;
-  /** Sent as application/x-ndjson (Elasticsearch bulk). */
-  ndjson?: string;
+  /** Overrides the client's timeout for this request (e.g. a short readiness probe). */
+  timeoutMs?: number;
 }
 
 export class JsonHttp {
@@ -71,13 +71,6 @@ export class JsonHttp {
     return body as T;
   }
 
-  /** Only the status code (the body is discarded): for probes such as readiness checks. */
-  async status(path: string, request: JsonRequest = {}): Promise<number> {
-    const response = await this.#send(path, request);
-    await response.body?.cancel();
-    return response.status;
-  }
-
   async #send(path: string, request: JsonRequest): Promise<Response> {
     const headers = { ...this.#headers };
     let body: string | URLSearchParams | undefined;
@@ -87,23 +80,21 @@ export class JsonHttp {
     } else if (request.form !== undefined) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = request.form;
-    } else if (request.ndjson !== undefined) {
-      headers['content-type'] = 'application/x-ndjson';
-      body = request.ndjson;
     }
     const query = request.query instanceof URLSearchParams ? request.query : toSearchParams(request.query);
     const url = `${this.base}${path}${query.size > 0 ? `?${query}` : ''}`;
+    const timeoutMs = request.timeoutMs ?? this.#timeoutMs;
     try {
       return await fetch(url, {
         method: request.method ?? (body === undefined ? 'GET' : 'POST'),
         headers,
         body: body ?? null,
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new HttpError('timeout', `no answer from ${this.base} within ${this.#timeoutMs} ms`);
+        throw new HttpError('timeout', `no answer from ${this.base} within ${timeoutMs} ms`);
       }
       throw new HttpError('unreachable', `cannot reach ${this.base}: ${causeOf(error)}`);
     }

@@ -1,4 +1,4 @@
-export { definePlugin, promqlString, renderQuery } from './define.ts';
+export { definePlugin, promqlString, rateIntervalFor, renderQuery } from './define.ts';
 export type { Evidence } from './evidence.ts';
 export { factEvidence, logEvidence, notableLogEvidence, notableLogs, signalEvidence } from './evidence.ts';
 export { type Cleanup, cleanupStack, faultName, type InduceOptions, induceFault } from './faults.ts';

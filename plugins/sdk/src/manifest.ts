@@ -134,8 +134,11 @@ export interface ConnectionTarget {
 
 /** Direct, read-only checks against the middleware itself. */
 export interface Connector<F> {
-  /** The URL used when the configuration gives none, built from the instance address. */
-  defaultUrl(address: string): string;
+  /**
+   * The URL used when the configuration gives none, built from the instance address; undefined when
+   * the middleware needs credentials to be read (no guessed logins against production servers).
+   */
+  defaultUrl(address: string): string | undefined;
   /** Reads facts. Must not change anything on the server. Rejects with a clear message on failure. */
   collect(target: ConnectionTarget, options: { timeoutMs: number }): Promise<F>;
 }
