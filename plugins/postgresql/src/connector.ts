@@ -2,7 +2,7 @@
  * Read-only PostgreSQL connector. The role needs `pg_monitor` (or superuser) to see other roles'
  * queries and replication details; without it those fields come back null.
  */
-import type { Connector } from '@kubestack/plugin-sdk';
+import { type Connector, messageOf, redactUrl } from '@kubestack/plugin-sdk';
 import { Client } from 'pg';
 
 /** Query texts are cut to this many characters: enough to recognise a statement, small to ship. */
@@ -156,7 +156,9 @@ export const connector: Connector<Facts> = {
       });
       return await within(timeoutMs, readFacts(client, timeoutMs, progress));
     } catch (error) {
-      throw new Error(`PostgreSQL ${target.instance.name}: ${progress.step} failed: ${redact(error, target.url)}`);
+      throw new Error(
+        `PostgreSQL ${target.instance.name}: ${progress.step} failed: ${redactUrl(messageOf(error), target.url)}`,
+      );
     } finally {
       // Also aborts a connection attempt or a query still running after a timeout.
       await client?.end().catch(() => undefined);
@@ -237,12 +239,4 @@ function settingsFrom(rows: Array<{ name: string; setting: string }>): Facts['se
     settings[key] = byName.get(name) ?? 0;
   }
   return settings;
-}
-
-/** The error's message without the connection URL or its password. */
-function redact(error: unknown, url: string): string {
-  let message = error instanceof Error ? error.message : String(error);
-  message = message.replaceAll(url, '<url>');
-  const password = URL.parse(url)?.password;
-  return password ? message.replaceAll(decodeURIComponent(password), '***').replaceAll(password, '***') : message;
 }

@@ -6,7 +6,7 @@
  * it in a comment. They change no server setting.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FaultScenario } from '@kubestack/plugin-sdk';
+import { type Cleanup, type FaultScenario, induceFault } from '@kubestack/plugin-sdk';
 import { Client } from 'pg';
 import { THRESHOLDS } from './rules.ts';
 
@@ -20,55 +20,15 @@ const EXIT_TIMEOUT_MS = 10_000;
 
 let injections = 0;
 
-type OnUndo = (step: () => Promise<unknown>) => void;
-
-/**
- * Runs `setup`, which registers an undo step for everything right after creating it. Returns the undo,
- * which runs the steps once, last registered first, attempting each even when an earlier one fails.
- * When setup fails, what it did is undone before the error is rethrown.
- */
-async function induce(scenario: string, setup: (onUndo: OnUndo) => Promise<void>): Promise<() => Promise<void>> {
-  const steps: Array<() => Promise<unknown>> = [];
-  let undone = false;
-  const undo = async (): Promise<void> => {
-    if (undone) return;
-    undone = true;
-    const errors: unknown[] = [];
-    for (const step of steps.reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-    if (errors.length > 0) throw new AggregateError(errors, `PostgreSQL fault ${scenario}: undo failed`);
-  };
-  try {
-    await setup((step) => steps.push(step));
-  } catch (error) {
-    const failed = new Error(`PostgreSQL fault ${scenario}: inject failed: ${messageOf(error)}`, { cause: error });
-    const cleanup = await undo().then(
-      () => undefined,
-      (undoError: unknown) => undoError,
-    );
-    throw cleanup === undefined ? failed : new AggregateError([failed, cleanup], `${failed.message}; undo failed too`);
-  }
-  return undo;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * A session named `application` with the server's timeouts off, so only the scenario decides how long it
  * waits or sits idle. Its undo step closes it (which also rolls back what it left open).
  */
-async function session(url: string, application: string, onUndo: OnUndo): Promise<Client> {
+async function session(url: string, application: string, cleanup: Cleanup): Promise<Client> {
   const client = new Client({ connectionString: url, application_name: application });
   // A closed or broken connection emits 'error'; the step that used it reports what failed.
   client.on('error', () => undefined);
-  onUndo(() => client.end());
+  cleanup.add(() => client.end());
   await client.connect();
   await client.query('SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0');
   return client;
@@ -116,23 +76,23 @@ const rowLockHeldByIdleTransaction: FaultScenario = {
   title: 'A PostgreSQL session holds a row lock in an idle transaction while another session waits on it',
   fires: ['lock-blocker'],
   inject: (url) =>
-    induce(ROW_LOCK_ID, async (onUndo) => {
+    induceFault(`PostgreSQL fault ${ROW_LOCK_ID}`, async (cleanup) => {
       const { application, table } = names();
-      const control = await session(url, application('control'), onUndo);
+      const control = await session(url, application('control'), cleanup);
       await control.query(`CREATE TABLE ${table} (id int PRIMARY KEY, stock int NOT NULL)`);
-      onUndo(() => control.query(`DROP TABLE IF EXISTS ${table}`));
+      cleanup.add(() => control.query(`DROP TABLE IF EXISTS ${table}`));
       await control.query(`INSERT INTO ${table} VALUES (1, 10)`);
 
       // Undo closes both sessions (registered below, so run before this) and then waits for their backends.
-      onUndo(() => backendsGone(control, [application('lock-holder'), application('lock-waiter')]));
-      const holder = await session(url, application('lock-holder'), onUndo);
-      const waiter = await session(url, application('lock-waiter'), onUndo);
+      cleanup.add(() => backendsGone(control, [application('lock-holder'), application('lock-waiter')]));
+      const holder = await session(url, application('lock-holder'), cleanup);
+      const waiter = await session(url, application('lock-waiter'), cleanup);
       const [holderPid, waiterPid] = [await pidOf(holder), await pidOf(waiter)];
 
       let waiting: Promise<unknown> | undefined;
       let waitEnded = false;
       // Rolling back lets the waiting UPDATE through; it must be done before its session is closed.
-      onUndo(async () => {
+      cleanup.add(async () => {
         await holder.query('ROLLBACK').catch(() => undefined);
         await waiting?.catch(() => undefined);
       });
@@ -185,9 +145,9 @@ const idleSessionsFillConnectionSlots: FaultScenario = {
   title: 'Idle PostgreSQL sessions take over 80 % of the connection slots open to ordinary roles',
   fires: ['connections-near-limit'],
   inject: (url) =>
-    induce(CONNECTIONS_ID, async (onUndo) => {
+    induceFault(`PostgreSQL fault ${CONNECTIONS_ID}`, async (cleanup) => {
       const { application } = names();
-      const control = await session(url, application('control'), onUndo);
+      const control = await session(url, application('control'), cleanup);
       const [row] = (
         await control.query<{ limit: number; used: number }>(
           `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
@@ -206,11 +166,11 @@ const idleSessionsFillConnectionSlots: FaultScenario = {
         );
       }
       // Undo closes the sessions (registered below, so run before this) and then waits for their backends.
-      onUndo(() => backendsGone(control, [application('idle')]));
+      cleanup.add(() => backendsGone(control, [application('idle')]));
       // A few at a time: each connection forks a backend.
       for (let opened = 0; opened < open; opened += 10) {
         const batch = Math.min(10, open - opened);
-        await Promise.all(Array.from({ length: batch }, () => session(url, application('idle'), onUndo)));
+        await Promise.all(Array.from({ length: batch }, () => session(url, application('idle'), cleanup)));
       }
     }),
 };

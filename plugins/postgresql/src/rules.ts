@@ -5,18 +5,21 @@
  * first and the lifetime figure from facts is the fallback.
  */
 import {
-  type Evidence,
+  excerpt,
   factEvidence,
   formatBytes,
   formatDuration,
   formatPercent,
   formatValue,
-  type LogSummary,
-  logEvidence,
+  largestBy,
+  levelAbove,
+  levelBelow,
+  notableLogRule,
+  notableLogs,
   type Rule,
-  type RuleOutcome,
-  type Severity,
+  round,
   signalEvidence,
+  windowSeconds,
 } from '@kubestack/plugin-sdk';
 import { type Facts, type LockBlocker, SESSION_LIST_LIMIT, type Session } from './connector.ts';
 
@@ -45,6 +48,8 @@ export const THRESHOLDS = {
 } as const;
 
 const XID_LIMIT = 2 ** 31;
+/** What an explanation shows for a statement the connector's role may not see. */
+const NOT_VISIBLE = '(not visible)';
 
 type PgRule = Rule<Facts>;
 
@@ -118,7 +123,7 @@ const idleInTransaction: PgRule = {
         explanation:
           `${count} session(s) have sat idle inside an open transaction for over ${formatDuration(limit.warning)}. ` +
           `The oldest, ${describe(oldest)}, has been idle ${formatDuration(idleSeconds)} in a transaction open ` +
-          `${formatDuration(oldest.transactionSeconds ?? idleSeconds)}; its last statement: ${excerpt(oldest.query)}. ` +
+          `${formatDuration(oldest.transactionSeconds ?? idleSeconds)}; its last statement: ${excerpt(oldest.query, NOT_VISIBLE)}. ` +
           `${consequence} Next: fix the code path that leaves the transaction open (a missing commit or rollback), ` +
           `end these sessions (terminate-backend, state "idle in transaction", min age ${limit.warning} s)` +
           (timeoutMs === 0
@@ -166,7 +171,7 @@ const lockBlocker: PgRule = {
       severity: critical ? 'critical' : 'warning',
       explanation:
         `${waits.length} session(s) have waited on a lock for over ${THRESHOLDS.lockWaitSeconds.warning} s, ` +
-        `the longest ${formatDuration(longestSeconds)}: ${describe(longest)} running ${excerpt(longest.query)}. ` +
+        `the longest ${formatDuration(longestSeconds)}: ${describe(longest)} running ${excerpt(longest.query, NOT_VISIBLE)}. ` +
         `The blocker at the head of the queue is ${describeBlocker(head)}, blocking pid(s) ${head.blocks.join(', ')}. ` +
         'Next: have its owner commit or roll back; if it is abandoned, end it (terminate-lock-blocker, ' +
         `pid ${head.pid}); give the application a lock_timeout so waiters fail fast instead of piling up.`,
@@ -201,7 +206,7 @@ const longRunningQueries: PgRule = {
         explanation:
           `${long.length} statement(s) have run for over ${formatDuration(limit.warning)}; the longest, ` +
           `${describe(longest)}, for ${formatDuration(seconds)}` +
-          `${longest.waitEvent === null ? '' : ` (now waiting on ${longest.waitEvent})`}: ${excerpt(longest.query)}. ` +
+          `${longest.waitEvent === null ? '' : ` (now waiting on ${longest.waitEvent})`}: ${excerpt(longest.query, NOT_VISIBLE)}. ` +
           `${consequence} Next: check its plan with EXPLAIN (often a missing index or a runaway report); cancel it ` +
           `if it is not needed (cancel-backend, pid ${longest.pid}); statement_timeout is ` +
           `${timeoutMs === 0 ? 'off' : formatDuration(timeoutMs / 1000)}, consider one for the role.`,
@@ -405,7 +410,7 @@ const xidWraparound: PgRule = {
   },
 };
 
-const connectionsRefused = logRule({
+const connectionsRefused: PgRule = notableLogRule({
   id: 'connections-refused',
   title: 'Connections refused: no slots left',
   severity: 'critical',
@@ -417,7 +422,7 @@ const connectionsRefused = logRule({
     'sessions (terminate-backend), then put a pooler in front or shrink application pools.',
 });
 
-const diskFull = logRule({
+const diskFull: PgRule = notableLogRule({
   id: 'disk-full',
   title: 'Disk full',
   severity: 'critical',
@@ -429,7 +434,7 @@ const diskFull = logRule({
     'temporary files behind a runaway sort. Free or grow it before the server stops.',
 });
 
-const frequentCheckpoints = logRule({
+const frequentCheckpoints: PgRule = notableLogRule({
   id: 'frequent-checkpoints',
   title: 'Checkpoints occurring too frequently',
   severity: 'warning',
@@ -455,34 +460,6 @@ export const rules: PgRule[] = [
   frequentCheckpoints,
 ];
 
-/** A rule that fires when a notable log pattern appears in the window. */
-function logRule(spec: {
-  id: string;
-  title: string;
-  severity: Severity;
-  pattern: string;
-  actions: string[];
-  explain: (count: number) => string;
-}): PgRule {
-  return {
-    id: spec.id,
-    title: spec.title,
-    severity: spec.severity,
-    signals: [],
-    actions: spec.actions,
-    evaluate({ logs }): RuleOutcome | null {
-      const found = notableLogs(logs, spec.pattern);
-      return found === null ? null : { explanation: spec.explain(found.count), evidence: [found.evidence] };
-    },
-  };
-}
-
-function notableLogs(logs: LogSummary, pattern: string): { count: number; evidence: Evidence } | null {
-  const notable = logs.available ? logs.notable[pattern] : undefined;
-  if (notable === undefined || notable.count === 0) return null;
-  return { count: notable.count, evidence: logEvidence(notable.sample, notable.count, pattern) };
-}
-
 /** The blocker to act on: one not itself waiting (the head of a chain), blocking the most sessions. */
 function headBlocker(facts: Facts): LockBlocker | undefined {
   const waiting = new Set(facts.lockWaits.map((wait) => wait.pid));
@@ -500,7 +477,7 @@ function describeBlocker(blocker: LockBlocker): string {
   if (session === null) return `pid ${blocker.pid}`;
   return (
     `${describe(session)}, ${session.state ?? 'unknown state'} for ${formatDuration(session.stateSeconds ?? 0)} ` +
-    `in a transaction open ${formatDuration(session.transactionSeconds ?? 0)}, last statement ${excerpt(session.query)}`
+    `in a transaction open ${formatDuration(session.transactionSeconds ?? 0)}, last statement ${excerpt(session.query, NOT_VISIBLE)}`
   );
 }
 
@@ -513,35 +490,6 @@ function describe(session: Session): string {
   return who.length === 0 ? `pid ${session.pid}` : `pid ${session.pid} (${who.join(', ')})`;
 }
 
-function excerpt(query: string | null): string {
-  if (query === null || query === '') return '(not visible)';
-  const flat = query.replace(/\s+/g, ' ').trim();
-  return `"${flat.length > 120 ? `${flat.slice(0, 117)}...` : flat}"`;
-}
-
-function largestBy<T extends object, K extends keyof T>(items: T[], key: K): T | undefined {
-  return items.reduce<T | undefined>(
-    (best, item) => (best === undefined || Number(item[key] ?? 0) > Number(best[key] ?? 0) ? item : best),
-    undefined,
-  );
-}
-
-function levelAbove(value: number, limit: { warning: number; critical: number }): Severity | null {
-  return value >= limit.critical ? 'critical' : value >= limit.warning ? 'warning' : null;
-}
-
-function levelBelow(value: number, limit: { warning: number; critical: number }): Severity | null {
-  return value < limit.critical ? 'critical' : value < limit.warning ? 'warning' : null;
-}
-
-function windowSeconds(window: { from: Date; to: Date }): number {
-  return (window.to.getTime() - window.from.getTime()) / 1000;
-}
-
 function billions(value: number): string {
   return value >= 1e9 ? `${round(value / 1e9, 2)} billion` : `${round(value / 1e6, 0)} million`;
-}
-
-function round(value: number, digits: number): number {
-  return Number(value.toFixed(digits));
 }

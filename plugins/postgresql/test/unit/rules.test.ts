@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Evidence, type LogLine, runRules } from '@kubestack/plugin-sdk';
-import { type ContextInput, contextFor, findingOf, firedRules } from '@kubestack/plugin-sdk/testkit';
+import { type LogLine, runRules } from '@kubestack/plugin-sdk';
+import {
+  type ContextInput,
+  contextFor,
+  factValue,
+  findingOf,
+  firedRules,
+  matchesLogPattern,
+} from '@kubestack/plugin-sdk/testkit';
 import type { LockWait, Session } from '../../src/connector.ts';
 import plugin, { type Facts } from '../../src/index.ts';
 import { THRESHOLDS } from '../../src/rules.ts';
@@ -53,12 +60,6 @@ function factsWith(change: (facts: Facts) => void): Facts {
 
 function evaluate(input: ContextInput<Facts>) {
   return runRules(plugin, contextFor(plugin, input));
-}
-
-function factValue(evidence: Evidence[], name: string): unknown {
-  const found = evidence.find((item) => item.kind === 'fact' && item.name === name);
-  assert.ok(found?.kind === 'fact', `no fact evidence "${name}"`);
-  return found.value;
 }
 
 const line = (message: string): LogLine => ({ timestamp: '2025-01-01T00:00:00Z', level: 'error', message });
@@ -346,26 +347,38 @@ describe('postgresql rules', () => {
     }
 
     it('the notable patterns match the real server messages', () => {
-      const matches = (id: string, message: string) => {
-        const pattern = plugin.logs.notable.find((notable) => notable.id === id)?.pattern;
-        return pattern !== undefined && new RegExp(pattern, 'i').test(message);
-      };
       assert.ok(
-        matches(
+        matchesLogPattern(
+          plugin,
           'too-many-connections',
           'FATAL:  remaining connection slots are reserved for non-replication superuser connections',
         ),
       );
-      assert.ok(matches('disk-full', 'PANIC:  could not write to file "pg_wal/xlogtemp.123": No space left on device'));
       assert.ok(
-        matches('idle-in-transaction-timeout', 'FATAL:  terminating connection due to idle-in-transaction timeout'),
+        matchesLogPattern(
+          plugin,
+          'disk-full',
+          'PANIC:  could not write to file "pg_wal/xlogtemp.123": No space left on device',
+        ),
       );
-      assert.ok(matches('lock-timeout', 'ERROR:  canceling statement due to lock timeout'));
       assert.ok(
-        matches('crash-recovery', 'LOG:  database system was not properly shut down; automatic recovery in progress'),
+        matchesLogPattern(
+          plugin,
+          'idle-in-transaction-timeout',
+          'FATAL:  terminating connection due to idle-in-transaction timeout',
+        ),
+      );
+      assert.ok(matchesLogPattern(plugin, 'lock-timeout', 'ERROR:  canceling statement due to lock timeout'));
+      assert.ok(
+        matchesLogPattern(
+          plugin,
+          'crash-recovery',
+          'LOG:  database system was not properly shut down; automatic recovery in progress',
+        ),
       );
       assert.ok(
-        matches(
+        matchesLogPattern(
+          plugin,
           'xid-wraparound',
           'ERROR:  database is not accepting commands to avoid wraparound data loss in database "shop"',
         ),
