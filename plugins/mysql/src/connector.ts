@@ -2,7 +2,7 @@
  * Read-only MySQL / MariaDB connector. The account needs PROCESS (other sessions and InnoDB transactions)
  * and REPLICATION CLIENT, or SLAVE MONITOR on MariaDB 10.5.9+, for replica status.
  */
-import type { Connector } from '@kubestack/plugin-sdk';
+import { type Connector, messageOf, redactUrl } from '@kubestack/plugin-sdk';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 
 /** Query texts are cut to this many characters: enough to recognise a statement, small to ship. */
@@ -157,7 +157,9 @@ export const connector: Connector<Facts> = {
       await read('session setup', 'SET SESSION TRANSACTION READ ONLY');
       return await readFacts(read);
     } catch (error) {
-      throw new Error(`MySQL ${target.instance.name}: ${progress.step} failed: ${redact(error, target.url)}`);
+      throw new Error(
+        `MySQL ${target.instance.name}: ${progress.step} failed: ${redactUrl(messageOf(error), target.url)}`,
+      );
     } finally {
       await connection?.end().catch(() => connection?.destroy());
     }
@@ -235,12 +237,4 @@ function byKey<K extends string>(names: Record<K, string>, rows: NameValue[]): R
     result[key] = value === undefined || Number.isNaN(value) ? null : value;
   }
   return result;
-}
-
-/** The error's message without the connection URL or its password. */
-function redact(error: unknown, url: string): string {
-  let message = error instanceof Error ? error.message : String(error);
-  message = message.replaceAll(url, '<url>');
-  const password = URL.parse(url)?.password;
-  return password ? message.replaceAll(decodeURIComponent(password), '***').replaceAll(password, '***') : message;
 }

@@ -6,7 +6,7 @@
  * long as it is in place: a process killed before its undo leaves it lowered.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FaultScenario } from '@kubestack/plugin-sdk';
+import { type Cleanup, type FaultScenario, induceFault } from '@kubestack/plugin-sdk';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 import { THRESHOLDS } from './rules.ts';
 
@@ -26,52 +26,12 @@ const INNODB_SNAPSHOT_IDLE_MS = 250;
 
 let injections = 0;
 
-type OnUndo = (step: () => Promise<unknown>) => void;
-
-/**
- * Runs `setup`, which registers an undo step for everything right after creating it. Returns the undo,
- * which runs the steps once, last registered first, attempting each even when an earlier one fails.
- * When setup fails, what it did is undone before the error is rethrown.
- */
-async function induce(scenario: string, setup: (onUndo: OnUndo) => Promise<void>): Promise<() => Promise<void>> {
-  const steps: Array<() => Promise<unknown>> = [];
-  let undone = false;
-  const undo = async (): Promise<void> => {
-    if (undone) return;
-    undone = true;
-    const errors: unknown[] = [];
-    for (const step of steps.reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-    if (errors.length > 0) throw new AggregateError(errors, `MySQL fault ${scenario}: undo failed`);
-  };
-  try {
-    await setup((step) => steps.push(step));
-  } catch (error) {
-    const failed = new Error(`MySQL fault ${scenario}: inject failed: ${messageOf(error)}`, { cause: error });
-    const cleanup = await undo().then(
-      () => undefined,
-      (undoError: unknown) => undoError,
-    );
-    throw cleanup === undefined ? failed : new AggregateError([failed, cleanup], `${failed.message}; undo failed too`);
-  }
-  return undo;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** A connection whose undo step closes it (which also rolls back what it left open). */
-async function session(url: string, onUndo: OnUndo, threads?: number[]): Promise<Connection> {
+async function session(url: string, cleanup: Cleanup, threads?: number[]): Promise<Connection> {
   const connection = await createConnection(url);
   // A connection the server closes emits 'error'; the step that used it reports what failed.
   connection.on('error', () => undefined);
-  onUndo(() => connection.end().catch(() => connection.destroy()));
+  cleanup.add(() => connection.end().catch(() => connection.destroy()));
   threads?.push(connection.threadId);
   return connection;
 }
@@ -139,31 +99,31 @@ const rowLockHeldByIdleTransaction: FaultScenario = {
   title: 'A MySQL transaction left idle holds a row lock that another statement waits on',
   fires: ['row-lock-blocker'],
   inject: (url) =>
-    induce(ROW_LOCK_ID, async (onUndo) => {
+    induceFault(`MySQL fault ${ROW_LOCK_ID}`, async (cleanup) => {
       injections += 1;
       const table = `kubestack_fault_${process.pid}_${injections}`;
-      const control = await session(url, onUndo);
+      const control = await session(url, cleanup);
       const database = await one<{ name: string | null }>(control, 'SELECT DATABASE() AS name');
       if (database?.name == null) throw new Error('the connection URL names no database to create a table in');
       await control.query(`CREATE TABLE ${table} (id INT PRIMARY KEY, stock INT NOT NULL) ENGINE=InnoDB`);
-      onUndo(() => control.query(`DROP TABLE IF EXISTS ${table}`));
+      cleanup.add(() => control.query(`DROP TABLE IF EXISTS ${table}`));
       await control.query(`INSERT INTO ${table} VALUES (1, 10)`);
 
       // Undo closes both connections (registered below, so run before this) and then waits for their threads
       // to leave PROCESSLIST and InnoDB's transaction snapshot.
       const threads: number[] = [];
-      onUndo(async () => {
+      cleanup.add(async () => {
         await threadsGone(control, threads);
         await innodbSnapshotClear(control, threads);
       });
-      const holder = await session(url, onUndo, threads);
-      const waiter = await session(url, onUndo, threads);
+      const holder = await session(url, cleanup, threads);
+      const waiter = await session(url, cleanup, threads);
       await waiter.query('SET SESSION innodb_lock_wait_timeout = ?', [LOCK_WAIT_LIMIT_SECONDS]);
 
       let waiting: Promise<unknown> | undefined;
       let waitEnded = false;
       // Rolling back lets the waiting statement through; it must be done before its connection is closed.
-      onUndo(async () => {
+      cleanup.add(async () => {
         await holder.query('ROLLBACK').catch(() => undefined);
         await waiting?.catch(() => undefined);
         await waiter.query('ROLLBACK').catch(() => undefined);
@@ -223,17 +183,17 @@ const idleConnectionsNearLoweredLimit: FaultScenario = {
   title: 'Idle MySQL connections take over 80 % of a temporarily lowered max_connections',
   fires: ['connections-near-limit'],
   inject: (url) =>
-    induce(CONNECTIONS_ID, async (onUndo) => {
-      const control = await session(url, onUndo);
+    induceFault(`MySQL fault ${CONNECTIONS_ID}`, async (cleanup) => {
+      const control = await session(url, cleanup);
       const original = Number(
         (await one<{ value: number }>(control, 'SELECT @@GLOBAL.max_connections AS value'))?.value,
       );
       if (!Number.isInteger(original)) throw new Error('max_connections could not be read');
 
       const threads: number[] = [];
-      onUndo(() => threadsGone(control, threads));
+      cleanup.add(() => threadsGone(control, threads));
       for (let opened = 0; opened < IDLE_CONNECTIONS; opened += 4) {
-        await Promise.all(Array.from({ length: 4 }, () => session(url, onUndo, threads)));
+        await Promise.all(Array.from({ length: 4 }, () => session(url, cleanup, threads)));
       }
 
       const status = await one<{ Value: string }>(control, "SHOW GLOBAL STATUS LIKE 'Threads_connected'");
@@ -243,7 +203,7 @@ const idleConnectionsNearLoweredLimit: FaultScenario = {
       if (!((connected + 1) / lowered >= THRESHOLDS.connectionsRatio.warning && lowered < original)) {
         throw new Error(`cannot lower max_connections ${original} to ${lowered} with ${connected} connected`);
       }
-      onUndo(() => restoreMaxConnections(url, control, original));
+      cleanup.add(() => restoreMaxConnections(url, control, original));
       await control.query('SET GLOBAL max_connections = ?', [lowered]);
     }),
 };

@@ -6,17 +6,20 @@
  */
 import {
   type Evidence,
+  excerpt,
   factEvidence,
   formatDuration,
   formatPercent,
   formatValue,
-  type LogSummary,
-  logEvidence,
+  largestBy,
+  levelAbove,
+  levelBelow,
+  notableLogRule,
+  notableLogs,
   type Rule,
-  type RuleOutcome,
-  type Severity,
   type SignalValue,
   signalEvidence,
+  windowSeconds,
 } from '@kubestack/plugin-sdk';
 import { type Facts, type LockWait, STATEMENT_LIST_LIMIT, type Statement } from './connector.ts';
 
@@ -42,8 +45,10 @@ export const THRESHOLDS = {
   replicationLagSeconds: { warning: 30, critical: 300 },
 } as const;
 
-type Level = { warning: number; critical: number };
 type MysqlRule = Rule<Facts>;
+
+/** What an explanation shows for a thread that runs no statement. */
+const NO_STATEMENT = '(no statement)';
 
 const connectionsNearLimit: MysqlRule = {
   id: 'connections-near-limit',
@@ -186,7 +191,7 @@ const rowLockBlocker: MysqlRule = {
         severity: critical ? 'critical' : 'warning',
         explanation:
           `${waits.length} statement(s) have waited over ${limit.warning} s for a row lock, the longest ` +
-          `${formatDuration(longest.waitingSeconds)} (thread ${longest.waitingThread}: ${excerpt(longest.waitingQuery)})` +
+          `${formatDuration(longest.waitingSeconds)} (thread ${longest.waitingThread}: ${excerpt(longest.waitingQuery, NO_STATEMENT)})` +
           `${timeout == null ? '' : `; they fail at innodb_lock_wait_timeout ${timeout} s`}. The blocker is ` +
           `${describeBlocker(blocker)}, blocking thread(s) ${blocked.map((wait) => wait.waitingThread).join(', ')}. ` +
           'Next: have its owner commit or roll back; if it is abandoned, kill it (kill-lock-blocker, ' +
@@ -231,7 +236,7 @@ const longRunningQueries: MysqlRule = {
       severity: longest.seconds >= limit.critical ? 'critical' : 'warning',
       explanation:
         `${count} statement(s) have run over ${formatDuration(limit.warning)}; the longest, ${describe(longest)}, ` +
-        `for ${formatDuration(longest.seconds)} (${longest.state || 'no state'}): ${excerpt(longest.query)}. ` +
+        `for ${formatDuration(longest.seconds)} (${longest.state || 'no state'}): ${excerpt(longest.query, NO_STATEMENT)}. ` +
         'Long statements hold locks and keep old row versions (a growing history list). Next: EXPLAIN it, and ' +
         `kill it if it is not needed (kill-query, thread ${longest.id}).`,
       evidence: [
@@ -407,24 +412,17 @@ const tableOpenCacheMisses: MysqlRule = {
   },
 };
 
-const diskFull: MysqlRule = {
+const diskFull: MysqlRule = notableLogRule({
   id: 'disk-full',
   title: 'Disk or table full',
   severity: 'critical',
-  signals: [],
+  pattern: 'disk-full',
   actions: [],
-  evaluate({ logs }): RuleOutcome | null {
-    const found = notableLogs(logs, 'disk-full');
-    if (found === null) return null;
-    return {
-      explanation:
-        `${found.count} log line(s) report a full disk, tablespace or table; writes wait or fail. Next: find ` +
-        'the full volume (data, binary logs, tmpdir); purge binary logs past their retention (PURGE BINARY ' +
-        'LOGS) or grow the volume; for "The table is full" raise the in-memory limit or the tablespace.',
-      evidence: [found.evidence],
-    };
-  },
-};
+  explain: (count) =>
+    `${count} log line(s) report a full disk, tablespace or table; writes wait or fail. Next: find ` +
+    'the full volume (data, binary logs, tmpdir); purge binary logs past their retention (PURGE BINARY ' +
+    'LOGS) or grow the volume; for "The table is full" raise the in-memory limit or the tablespace.',
+});
 
 export const rules: MysqlRule[] = [
   connectionsNearLimit,
@@ -473,7 +471,7 @@ function describeBlocker(wait: LockWait): string {
   const doing =
     wait.blockingCommand === 'Sleep'
       ? `idle (Sleep) for ${formatDuration(wait.blockingCommandSeconds ?? 0)} inside its transaction`
-      : `running ${excerpt(wait.blockingQuery)}`;
+      : `running ${excerpt(wait.blockingQuery, NO_STATEMENT)}`;
   return (
     `thread ${wait.blockingThread}${who === '' ? '' : ` (${who})`}, ${doing}, transaction open ` +
     formatDuration(wait.blockingTransactionSeconds)
@@ -484,35 +482,4 @@ function describe(statement: Statement): string {
   const who = [statement.user, statement.host].filter((part) => part !== null).join('@');
   const db = statement.db === null ? '' : `, database "${statement.db}"`;
   return `thread ${statement.id}${who === '' ? '' : ` (${who}${db})`}`;
-}
-
-function notableLogs(logs: LogSummary, pattern: string): { count: number; evidence: Evidence } | null {
-  const notable = logs.available ? logs.notable[pattern] : undefined;
-  if (notable === undefined || notable.count === 0) return null;
-  return { count: notable.count, evidence: logEvidence(notable.sample, notable.count, pattern) };
-}
-
-function excerpt(query: string | null): string {
-  if (query === null || query === '') return '(no statement)';
-  const flat = query.replace(/\s+/g, ' ').trim();
-  return `"${flat.length > 120 ? `${flat.slice(0, 117)}...` : flat}"`;
-}
-
-function largestBy<T extends object, K extends keyof T>(items: T[], key: K): T | undefined {
-  return items.reduce<T | undefined>(
-    (best, item) => (best === undefined || Number(item[key] ?? 0) > Number(best[key] ?? 0) ? item : best),
-    undefined,
-  );
-}
-
-function levelAbove(value: number, limit: Level): Severity | null {
-  return value >= limit.critical ? 'critical' : value >= limit.warning ? 'warning' : null;
-}
-
-function levelBelow(value: number, limit: Level): Severity | null {
-  return value < limit.critical ? 'critical' : value < limit.warning ? 'warning' : null;
-}
-
-function windowSeconds(window: { from: Date; to: Date }): number {
-  return (window.to.getTime() - window.from.getTime()) / 1000;
 }

@@ -4,17 +4,19 @@
  * near a temporarily lowered max_connections) and undoes them.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { type Evidence, type FaultScenario, runRules } from '@kubestack/plugin-sdk';
 import {
-  addressOf,
+  assertFaultsFireUntilUndone,
+  assertNotFired,
   collectFacts,
-  contextFor,
+  collectFindings,
+  collectRejects,
+  factValue,
+  faultById,
   findingOf,
-  firedRules,
   serviceFromEnv,
   withFault,
+  withSilentServer,
 } from '@kubestack/plugin-sdk/testkit';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 import { FAULT_TAG, faults } from '../../src/faults.ts';
@@ -24,22 +26,6 @@ import { THRESHOLDS } from '../../src/rules.ts';
 const service = serviceFromEnv('MYSQL_URL');
 const ROW_LOCK = 'row-lock-held-by-idle-transaction';
 const CONNECTIONS = 'idle-connections-near-lowered-max-connections';
-
-function fault(id: string): FaultScenario {
-  const found = faults.find((scenario) => scenario.id === id);
-  if (found === undefined) throw new Error(`no fault scenario "${id}"`);
-  return found;
-}
-
-async function findingsNow(url: string) {
-  const facts = await collectFacts(plugin, url);
-  return { facts, findings: runRules(plugin, contextFor(plugin, { instance: addressOf(url), facts })) };
-}
-
-function factValue(evidence: Evidence[], name: string): unknown {
-  const found = evidence.find((item) => item.kind === 'fact' && item.name === name);
-  return found?.kind === 'fact' ? found.value : undefined;
-}
 
 async function maxConnections(connection: Connection): Promise<number> {
   const [rows] = await connection.query<RowDataPacket[]>('SELECT @@GLOBAL.max_connections AS value');
@@ -59,7 +45,7 @@ describe('mysql plugin against a real server', { skip: service.skip }, () => {
   });
 
   it('collects facts from a healthy server, and the lock and connection rules stay silent', async () => {
-    const { facts, findings } = await findingsNow(url);
+    const { facts, findings } = await collectFindings(plugin, url);
     assert.match(facts.version, /^\d+\.\d+/);
     assert.ok((facts.variables.maxConnections ?? 0) > 0);
     assert.ok((facts.status.threadsConnected ?? 0) >= 2, 'counts this test and the connector');
@@ -67,14 +53,15 @@ describe('mysql plugin against a real server', { skip: service.skip }, () => {
     assert.deepEqual(facts.lockWaits, [], 'a lock-wait view exists and nothing waits');
     assert.deepEqual(facts.replicas, [], 'the test server is not a replica');
     assert.ok(!facts.statements.some((statement) => statement.query?.includes('information_schema.PROCESSLIST')));
-    const fired = findings.map((finding) => finding.rule);
-    assert.ok(!fired.includes('row-lock-blocker'), `fired: ${fired.join(', ')}`);
-    assert.ok(!fired.includes('connections-near-limit'), `fired: ${fired.join(', ')}`);
+    assertNotFired(
+      findings.map((finding) => finding.rule),
+      ['row-lock-blocker', 'connections-near-limit'],
+    );
   });
 
   it('names the idle transaction that holds a row lock another statement waits on', async () => {
-    await withFault(fault(ROW_LOCK), url, async () => {
-      const { facts, findings } = await findingsNow(url);
+    await withFault(faultById(faults, ROW_LOCK), url, async () => {
+      const { facts, findings } = await collectFindings(plugin, url);
       const wait = facts.lockWaits?.find((lockWait) => lockWait.waitingQuery?.includes(FAULT_TAG));
       assert.ok(wait !== undefined, "the scenario's SELECT … FOR UPDATE waits on a row lock");
       const finding = findingOf(findings, 'row-lock-blocker');
@@ -91,9 +78,9 @@ describe('mysql plugin against a real server', { skip: service.skip }, () => {
   it('warns when connections approach a lowered max_connections, then restores it', async () => {
     const original = await maxConnections(admin);
     const before = await collectFacts(plugin, url);
-    const { lowered, result } = await withFault(fault(CONNECTIONS), url, async () => ({
+    const { lowered, result } = await withFault(faultById(faults, CONNECTIONS), url, async () => ({
       lowered: await maxConnections(admin),
-      result: await findingsNow(url),
+      result: await collectFindings(plugin, url),
     }));
     assert.equal(await maxConnections(admin), original, 'max_connections restored');
     assert.ok(lowered < original, `lowered to ${lowered} from ${original}`);
@@ -113,45 +100,31 @@ describe('mysql plugin against a real server', { skip: service.skip }, () => {
     assert.match(finding.explanation, new RegExp(`${used} of max_connections ${lowered}`));
   });
 
-  it('each fault scenario fires its rules from the facts, and they fall silent once it is undone', async () => {
+  it('each fault scenario fires its rules from the facts, and they fall silent once it is undone', async (t) => {
     assert.ok(faults.length >= 2);
-    for (const scenario of faults) {
-      await withFault(scenario, url, async () => {
-        const facts = await collectFacts(plugin, url);
-        const fired = firedRules(plugin, contextFor(plugin, { facts }));
-        for (const rule of scenario.fires) assert.ok(fired.includes(rule), `${scenario.id}: fired ${fired.join(', ')}`);
-      });
-      const fired = firedRules(plugin, contextFor(plugin, { facts: await collectFacts(plugin, url) }));
-      for (const rule of scenario.fires) {
-        assert.ok(!fired.includes(rule), `${scenario.id} undone: fired ${fired.join(', ')}`);
-      }
-    }
+    await assertFaultsFireUntilUndone(t, plugin, faults, url);
   });
 });
 
 describe('mysql connector failures', () => {
   it('rejects a refused connection naming the server, never the password', async () => {
-    await assert.rejects(collectFacts(plugin, 'mysql://kubestack:s3cret-pw@127.0.0.1:1/kubestack'), (error: Error) => {
-      assert.match(error.message, /^MySQL 127\.0\.0\.1:1: connecting failed: .*ECONNREFUSED/);
-      assert.ok(!error.message.includes('s3cret-pw'));
-      return true;
-    });
+    await collectRejects(
+      plugin,
+      'mysql://kubestack:s3cret-pw@127.0.0.1:1/kubestack',
+      /^MySQL 127\.0\.0\.1:1: connecting failed: .*ECONNREFUSED/,
+    );
   });
 
   it('gives up on a server that never answers within timeoutMs', async () => {
-    const silent = createServer(() => undefined);
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as { port: number };
-    const started = Date.now();
-    try {
-      await assert.rejects(collectFacts(plugin, `mysql://u:s3cret-pw@127.0.0.1:${port}/`, 500), (error: Error) => {
-        assert.match(error.message, new RegExp(`^MySQL 127\\.0\\.0\\.1:${port}: connecting failed`));
-        assert.ok(!error.message.includes('s3cret-pw'));
-        return true;
-      });
+    await withSilentServer(async (port) => {
+      const started = Date.now();
+      await collectRejects(
+        plugin,
+        `mysql://u:s3cret-pw@127.0.0.1:${port}/`,
+        new RegExp(`^MySQL 127\\.0\\.0\\.1:${port}: connecting failed`),
+        500,
+      );
       assert.ok(Date.now() - started < 3000, 'rejects near the timeout');
-    } finally {
-      silent.close();
-    }
+    });
   });
 });

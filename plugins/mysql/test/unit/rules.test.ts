@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Evidence, type LogLine, runRules } from '@kubestack/plugin-sdk';
-import { type ContextInput, contextFor, findingOf, firedRules } from '@kubestack/plugin-sdk/testkit';
+import { type LogLine, runRules } from '@kubestack/plugin-sdk';
+import {
+  type ContextInput,
+  contextFor,
+  factValue,
+  findingOf,
+  firedRules,
+  matchesLogPattern,
+} from '@kubestack/plugin-sdk/testkit';
 import type { LockWait, ReplicaChannel } from '../../src/connector.ts';
 import plugin, { type Facts } from '../../src/index.ts';
 import { THRESHOLDS } from '../../src/rules.ts';
@@ -63,12 +70,6 @@ function factsWith(change: (facts: Facts) => void): Facts {
 
 function evaluate(input: ContextInput<Facts>) {
   return runRules(plugin, contextFor(plugin, input));
-}
-
-function factValue(evidence: Evidence[], name: string): unknown {
-  const found = evidence.find((item) => item.kind === 'fact' && item.name === name);
-  assert.ok(found?.kind === 'fact', `no fact evidence "${name}"`);
-  return found.value;
 }
 
 const line = (message: string): LogLine => ({ timestamp: '2025-01-01T00:00:00Z', level: 'error', message });
@@ -325,24 +326,31 @@ describe('mysql rules', () => {
     });
 
     it('the notable patterns match the real server messages', () => {
-      const matches = (id: string, message: string) => {
-        const pattern = plugin.logs.notable.find((notable) => notable.id === id)?.pattern;
-        return pattern !== undefined && new RegExp(pattern, 'i').test(message);
-      };
-      assert.ok(matches('disk-full', "[ERROR] mysqld: The table 'tmp_sort' is full"));
-      assert.ok(matches('disk-full', '[ERROR] InnoDB: Tablespace full'));
+      assert.ok(matchesLogPattern(plugin, 'disk-full', "[ERROR] mysqld: The table 'tmp_sort' is full"));
+      assert.ok(matchesLogPattern(plugin, 'disk-full', '[ERROR] InnoDB: Tablespace full'));
       assert.ok(
-        matches(
+        matchesLogPattern(
+          plugin,
           'aborted-connection',
           "[Warning] Aborted connection 42 to db: 'shop' user: 'app' host: '10.0.0.5' (Got timeout reading communication packets)",
         ),
       );
-      assert.ok(matches('lock-wait-timeout', 'Lock wait timeout exceeded; try restarting transaction'));
-      assert.ok(matches('deadlock', 'InnoDB: Transactions deadlock detected, dumping detailed information.'));
       assert.ok(
-        matches('replication-error', "[ERROR] Slave SQL: Error 'Duplicate entry '7' for key 'PRIMARY'' on query"),
+        matchesLogPattern(plugin, 'lock-wait-timeout', 'Lock wait timeout exceeded; try restarting transaction'),
       );
-      assert.ok(matches('crash-recovery', '[Note] InnoDB: Starting crash recovery from checkpoint LSN=123'));
+      assert.ok(
+        matchesLogPattern(plugin, 'deadlock', 'InnoDB: Transactions deadlock detected, dumping detailed information.'),
+      );
+      assert.ok(
+        matchesLogPattern(
+          plugin,
+          'replication-error',
+          "[ERROR] Slave SQL: Error 'Duplicate entry '7' for key 'PRIMARY'' on query",
+        ),
+      );
+      assert.ok(
+        matchesLogPattern(plugin, 'crash-recovery', '[Note] InnoDB: Starting crash recovery from checkpoint LSN=123'),
+      );
     });
   });
 });
