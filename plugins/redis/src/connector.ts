@@ -2,7 +2,7 @@
  * Facts read directly from Redis, and the read-only connector that collects them: INFO, CONFIG GET,
  * SLOWLOG and CLIENT LIST in one pipelined round trip. Parsing is pure and kept apart from the I/O.
  */
-import type { ConnectionTarget, Connector } from '@kubestack/plugin-sdk';
+import { type ConnectionTarget, type Connector, messageOf, redactUrl } from '@kubestack/plugin-sdk';
 import { Redis } from 'ioredis';
 
 export interface SlowlogEntry {
@@ -219,7 +219,7 @@ export const connector: Connector<Facts> = {
   async collect(target: ConnectionTarget, { timeoutMs }): Promise<Facts> {
     const where = `Redis ${target.instance.name}`;
     const fail = (what: string, error: unknown): Error =>
-      new Error(`${where}: ${what}: ${redact(errorMessage(error), target.url)}`);
+      new Error(`${where}: ${what}: ${redactUrl(messageOf(error), target.url)}`);
     let redis: Redis;
     try {
       redis = new Redis(target.url, {
@@ -278,17 +278,17 @@ export const connector: Connector<Facts> = {
       try {
         facts.config = parseConfig(CONFIG_PARAMETERS.map((_, offset) => reply(configAt + offset)));
       } catch (error) {
-        facts.unavailable.config = errorMessage(error);
+        facts.unavailable.config = messageOf(error);
       }
       try {
         facts.slowlog = { length: Number(reply(slowlogAt)), recent: parseSlowlog(reply(slowlogAt + 1)) };
       } catch (error) {
-        facts.unavailable.slowlog = errorMessage(error);
+        facts.unavailable.slowlog = messageOf(error);
       }
       try {
         facts.clientList = summarizeClientList(String(reply(slowlogAt + 2)));
       } catch (error) {
-        facts.unavailable.clientList = errorMessage(error);
+        facts.unavailable.clientList = messageOf(error);
       }
       // INFO lacks these on older servers; CONFIG has them.
       facts.memory.maxmemoryBytes ??= facts.config?.maxmemoryBytes;
@@ -300,25 +300,3 @@ export const connector: Connector<Facts> = {
     }
   },
 };
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** ioredis errors do not quote the URL or password today; this keeps it so whatever the client does. */
-function redact(message: string, url: string): string {
-  let safe = message.replaceAll(url, '<url>');
-  const password = URL.canParse(url) ? new URL(url).password : '';
-  for (const secret of [password, decodedOrSame(password)]) {
-    if (secret !== '') safe = safe.replaceAll(secret, '<password>');
-  }
-  return safe;
-}
-
-function decodedOrSame(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}

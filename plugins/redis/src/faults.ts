@@ -4,7 +4,7 @@
  * undo, every CONFIG SET is restored, and nothing is flushed or reset. Never used by the analyzer.
  */
 import { randomBytes } from 'node:crypto';
-import type { FaultScenario } from '@kubestack/plugin-sdk';
+import { type Cleanup, type FaultScenario, induceFault } from '@kubestack/plugin-sdk';
 import { Redis } from 'ioredis';
 
 const MiB = 1024 ** 2;
@@ -79,37 +79,10 @@ async function waitFor(what: string, done: () => Promise<boolean>): Promise<void
   }
 }
 
-/** Makes an undo that runs at most once, for inject's own cleanup and the caller's. */
-function once(undo: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => {
-    running ??= undo();
-    return running;
-  };
-}
-
-/** Runs `build`, which registers cleanups as it goes; on failure runs them and rethrows. */
-async function injecting(build: (cleanups: Array<() => Promise<void>>) => Promise<void>) {
-  const cleanups: Array<() => Promise<void>> = [];
-  const undo = once(async () => {
-    const errors: unknown[] = [];
-    // Last in, first out; every step runs even when an earlier one failed.
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-    if (errors.length > 0) throw new AggregateError(errors, 'Redis fault: undo failed');
-  });
-  try {
-    await build(cleanups);
-  } catch (error) {
-    await undo().catch(() => undefined);
-    throw error;
-  }
-  return undo;
+/** Induces a fault whose setup registers an undo step for everything right after creating it. */
+function injecting(setup: (cleanup: Cleanup) => Promise<void>): Promise<() => Promise<void>> {
+  // Redis fault errors already say what failed.
+  return induceFault('Redis fault', setup, { failed: (error) => error });
 }
 
 const memoryNearLimitNoeviction: FaultScenario = {
@@ -117,17 +90,17 @@ const memoryNearLimitNoeviction: FaultScenario = {
   title: 'Redis is near maxmemory with noeviction',
   fires: ['memory-near-limit-noeviction'],
   inject: (url) =>
-    injecting(async (cleanups) => {
+    injecting(async (cleanup) => {
       const admin = await connect(url);
-      cleanups.push(async () => admin.disconnect());
+      cleanup.add(() => admin.disconnect());
       const originalMaxmemory = await configGet(admin, 'maxmemory');
       const originalPolicy = await configGet(admin, 'maxmemory-policy');
       const keys: string[] = [];
-      cleanups.push(async () => {
+      cleanup.add(async () => {
         await admin.config('SET', 'maxmemory', originalMaxmemory);
         await admin.config('SET', 'maxmemory-policy', originalPolicy);
       });
-      cleanups.push(async () => {
+      cleanup.add(async () => {
         if (keys.length > 0) await admin.unlink(...keys);
       });
       const limit = (await usedMemory(admin)) + MEMORY_HEADROOM_BYTES;
@@ -149,18 +122,18 @@ const blockedClient: FaultScenario = {
   title: 'A Redis client is blocked in BLPOP on a list nobody feeds',
   fires: ['blocked-clients'],
   inject: (url) =>
-    injecting(async (cleanups) => {
+    injecting(async (cleanup) => {
       const prefix = uniquePrefix();
       const name = `${prefix.replaceAll(':', '-')}blpop`;
       const admin = await connect(url);
-      cleanups.push(async () => admin.disconnect());
+      cleanup.add(() => admin.disconnect());
       const blockedNow = async (): Promise<boolean> =>
         String(await admin.client('LIST'))
           .split('\n')
           .some((line) => line.includes(` name=${name} `) && /\bflags=\S*b/.test(line));
       const blocker = await connect(url, name);
       let waiting: Promise<unknown> = Promise.resolve();
-      cleanups.push(async () => {
+      cleanup.add(async () => {
         blocker.disconnect();
         // Rejected with "Connection is closed" once the blocker disconnects.
         await waiting;
@@ -176,13 +149,13 @@ const slowCommand: FaultScenario = {
   title: 'A 30 ms Lua script stalled Redis',
   fires: ['slow-commands'],
   inject: (url) =>
-    injecting(async (cleanups) => {
+    injecting(async (cleanup) => {
       const admin = await connect(url);
-      cleanups.push(async () => admin.disconnect());
+      cleanup.add(() => admin.disconnect());
       const original = await configGet(admin, 'slowlog-log-slower-than');
       // A slow-log entry cannot be deleted without SLOWLOG RESET, which would erase everyone's history:
       // undo buries it under fast entries, out of the most recent ones the connector reads.
-      cleanups.push(async () => {
+      cleanup.add(async () => {
         try {
           await admin.config('SET', 'slowlog-log-slower-than', '0');
           const absent = `${uniquePrefix()}absent`;

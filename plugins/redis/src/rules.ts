@@ -9,12 +9,14 @@ import {
   formatDuration,
   formatPercent,
   formatValue,
-  logEvidence,
+  largestBy,
+  notableLogEvidence,
+  notableLogs,
   type Rule,
   type RuleContext,
   signalEvidence,
 } from '@kubestack/plugin-sdk';
-import type { Facts, SlowlogEntry } from './connector.ts';
+import type { Facts } from './connector.ts';
 
 type Context = RuleContext<Facts>;
 
@@ -84,11 +86,6 @@ function describeUsage(usage: MemoryUsage): string {
   return `${formatBytes(usage.used)} of maxmemory ${formatBytes(usage.limit)} (${formatPercent(usage.share)})`;
 }
 
-function notableLogs(ctx: Context, patternId: string): Evidence[] {
-  const matches = ctx.logs.available ? ctx.logs.notable[patternId] : undefined;
-  return matches !== undefined && matches.count > 0 ? [logEvidence(matches.sample, matches.count, patternId)] : [];
-}
-
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
@@ -119,7 +116,7 @@ const memoryNearLimitNoeviction: Rule<Facts> = {
       evidence: [
         ...usage.evidence,
         ...(usage.policy === undefined && evictions !== undefined ? [signalEvidence(evictions)] : []),
-        ...notableLogs(ctx, 'oom-command-not-allowed'),
+        ...notableLogEvidence(ctx.logs, 'oom-command-not-allowed'),
       ],
     };
   },
@@ -321,7 +318,7 @@ const clientsNearMaxclients: Rule<Facts> = {
     }
     const idle = ctx.facts?.clientList?.idleOver300s;
     if (idle) evidence.push(factEvidence('clients_idle_over_300s', idle));
-    evidence.push(...notableLogs(ctx, 'max-clients-reached'));
+    evidence.push(...notableLogEvidence(ctx.logs, 'max-clients-reached'));
     return {
       severity: refusing || (share ?? 0) >= CLIENTS_CRITICAL_SHARE ? 'critical' : 'warning',
       explanation:
@@ -332,14 +329,6 @@ const clientsNearMaxclients: Rule<Facts> = {
     };
   },
 };
-
-function slowestOf(entries: SlowlogEntry[]): SlowlogEntry | undefined {
-  let slowest: SlowlogEntry | undefined;
-  for (const entry of entries) {
-    if (slowest === undefined || entry.durationMicros > slowest.durationMicros) slowest = entry;
-  }
-  return slowest;
-}
 
 const slowCommands: Rule<Facts> = {
   id: 'slow-commands',
@@ -360,7 +349,7 @@ const slowCommands: Rule<Facts> = {
       const slow = slowlog.recent.filter(
         (entry) => entry.time >= from && entry.time <= to && entry.durationMicros >= SLOW_COMMAND_MICROS,
       );
-      const slowest = slowestOf(slow);
+      const slowest = largestBy(slow, 'durationMicros');
       if (slowest === undefined) return null;
       const duration = formatValue(slowest.durationMicros / 1000, 'milliseconds');
       return {
@@ -395,7 +384,7 @@ const replicaLinkDown: Rule<Facts> = {
   signals: ['master_link_up'],
   actions: [],
   evaluate(ctx) {
-    const logs = [...notableLogs(ctx, 'master-link-lost'), ...notableLogs(ctx, 'replica-sync-failed')];
+    const logs = notableLogEvidence(ctx.logs, 'master-link-lost', 'replica-sync-failed');
     const advice =
       'it serves data that grows staler and will need a resync (a full one once the backlog is exceeded). Check ' +
       "that the master is up and reachable from the replica, and the replica's log for the sync error.";
@@ -432,7 +421,7 @@ const persistenceFailing: Rule<Facts> = {
     const advice =
       'Find the cause in the Redis log (disk full, permissions, "Can\'t save in background: fork" when ' +
       'vm.overcommit_memory=0 or memory is short), fix it, then run BGSAVE to confirm.';
-    const logs = [...notableLogs(ctx, 'persistence-error'), ...notableLogs(ctx, 'fork-failed')];
+    const logs = notableLogEvidence(ctx.logs, 'persistence-error', 'fork-failed');
     const persistence = ctx.facts?.persistence;
     if (persistence !== undefined) {
       const writesRefused: string[] = [];
@@ -520,8 +509,8 @@ const oomErrorsLogged: Rule<Facts> = {
   signals: ['used_memory'],
   actions: ['raise-maxmemory', 'set-maxmemory-policy'],
   evaluate(ctx) {
-    const oom = ctx.logs.available ? ctx.logs.notable['oom-command-not-allowed'] : undefined;
-    if (oom === undefined || oom.count === 0) return null;
+    const oom = notableLogs(ctx.logs, 'oom-command-not-allowed');
+    if (oom === null) return null;
     const usage = memoryUsage(ctx);
     const now = usage === undefined ? '' : ` (now ${describeUsage(usage)}, policy ${usage.policy ?? 'unknown'})`;
     return {
@@ -529,7 +518,7 @@ const oomErrorsLogged: Rule<Facts> = {
         `${plural(oom.count, 'log line')} in the window report "OOM command not allowed" for ${ctx.instance.name}: ` +
         `writes were refused because used memory reached maxmemory${now}, and the applications lost them. Free ` +
         'memory or raise maxmemory; for a cache, an evicting policy avoids the errors.',
-      evidence: [logEvidence(oom.sample, oom.count, 'oom-command-not-allowed'), ...(usage?.evidence ?? [])],
+      evidence: [oom.evidence, ...(usage?.evidence ?? [])],
     };
   },
 };

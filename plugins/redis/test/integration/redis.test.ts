@@ -6,19 +6,22 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { type FaultScenario, type Finding, renderQuery, runRules } from '@kubestack/plugin-sdk';
+import { type Finding, renderQuery, runRules } from '@kubestack/plugin-sdk';
 import {
   addressOf,
+  assertFaultsFireUntilUndone,
+  assertNotFired,
   collectFacts,
+  collectRejects,
   contextFor,
   eventually,
+  factValue,
+  faultById,
   findingOf,
-  firedRules,
   serviceFromEnv,
   withFault,
+  withSilentServer,
 } from '@kubestack/plugin-sdk/testkit';
 import { Redis } from 'ioredis';
 import { faults } from '../../src/faults.ts';
@@ -32,17 +35,6 @@ function findingsFrom(url: string, facts: Facts, windowFrom?: Date): Finding[] {
   const ctx = contextFor(plugin, { instance: addressOf(url), facts });
   if (windowFrom !== undefined) ctx.window.from = windowFrom;
   return runRules(plugin, ctx);
-}
-
-function faultById(id: string): FaultScenario {
-  const scenario = faults.find((fault) => fault.id === id);
-  assert.ok(scenario, `no fault scenario ${id}`);
-  return scenario;
-}
-
-function factValue(finding: Finding, name: string): unknown {
-  const evidence = finding.evidence.find((item) => item.kind === 'fact' && item.name === name);
-  return evidence?.kind === 'fact' ? evidence.value : undefined;
 }
 
 describe('redis connector and rules on a real server', { skip: service.skip }, () => {
@@ -71,15 +63,16 @@ describe('redis connector and rules on a real server', { skip: service.skip }, (
     assert.equal(facts.config?.maxmemoryBytes, facts.memory.maxmemoryBytes);
     assert.ok(facts.slowlog !== undefined && facts.slowlog.length >= 0);
     assert.ok(facts.clientList !== undefined && facts.clientList.count >= 1);
-    const fired = findingsFrom(url, facts).map((finding) => finding.rule);
-    assert.ok(!fired.includes('memory-near-limit-noeviction'), `fired: ${fired.join(', ')}`);
-    assert.ok(!fired.includes('evicting-keys'));
+    assertNotFired(
+      findingsFrom(url, facts).map((finding) => finding.rule),
+      ['memory-near-limit-noeviction', 'evicting-keys'],
+    );
   });
 
   test('memory near maxmemory under noeviction fires from real facts, and undo restores the limit', async () => {
     const originalMaxmemory = await configGet('maxmemory');
     const originalPolicy = await configGet('maxmemory-policy');
-    await withFault(faultById('memory-near-maxmemory-noeviction'), url, async () => {
+    await withFault(faultById(faults, 'memory-near-maxmemory-noeviction'), url, async () => {
       const facts = await collectFacts(plugin, url);
       const limit = Number(await configGet('maxmemory'));
       assert.ok(limit > 0 && limit !== Number(originalMaxmemory), `maxmemory ${limit}`);
@@ -88,21 +81,21 @@ describe('redis connector and rules on a real server', { skip: service.skip }, (
       assert.ok(finding, `not fired at ${facts.memory.usedBytes} of ${limit} bytes`);
       const share = facts.memory.usedBytes / limit;
       assert.equal(finding.severity, share >= 0.95 ? 'critical' : 'warning');
-      assert.equal(factValue(finding, 'maxmemory'), limit);
-      assert.equal(factValue(finding, 'maxmemory_policy'), 'noeviction');
+      assert.equal(factValue(finding.evidence, 'maxmemory'), limit);
+      assert.equal(factValue(finding.evidence, 'maxmemory_policy'), 'noeviction');
     });
     assert.equal(await configGet('maxmemory'), originalMaxmemory);
     assert.equal(await configGet('maxmemory-policy'), originalPolicy);
   });
 
   test('a client blocked in BLPOP fires the blocked-clients rule', async () => {
-    await withFault(faultById('client-blocked-in-blpop'), url, async () => {
+    await withFault(faultById(faults, 'client-blocked-in-blpop'), url, async () => {
       const facts = await collectFacts(plugin, url);
       assert.ok(facts.clients.blocked > 0);
       assert.ok((facts.clientList?.blocked ?? 0) >= 1);
       const finding = findingOf(findingsFrom(url, facts), 'blocked-clients');
       assert.ok(finding);
-      assert.equal(factValue(finding, 'blocked_clients'), facts.clients.blocked);
+      assert.equal(factValue(finding.evidence, 'blocked_clients'), facts.clients.blocked);
     });
   });
 
@@ -125,7 +118,7 @@ describe('redis connector and rules on a real server', { skip: service.skip }, (
   test('slow commands: a 30 ms script fires, arguments never leak', async () => {
     const original = await configGet('slowlog-log-slower-than');
     const since = new Date(Math.floor(Date.now() / 1000) * 1000);
-    await withFault(faultById('slow-command'), url, async () => {
+    await withFault(faultById(faults, 'slow-command'), url, async () => {
       const facts = await collectFacts(plugin, url);
       assert.equal(facts.config?.slowlogLogSlowerThanMicros, Number(original));
       const entry = facts.slowlog?.recent.find((item) => item.command === 'EVAL [3 args]');
@@ -134,28 +127,13 @@ describe('redis connector and rules on a real server', { skip: service.skip }, (
       assert.doesNotMatch(JSON.stringify(facts.slowlog), /redis\.call|TIME|30000/);
       const finding = findingOf(findingsFrom(url, facts, since), 'slow-commands');
       assert.ok(finding);
-      assert.ok(Number(factValue(finding, 'slowest_duration_us')) >= 30_000);
+      assert.ok(Number(factValue(finding.evidence, 'slowest_duration_us')) >= 30_000);
     });
     assert.equal(await configGet('slowlog-log-slower-than'), original);
   });
 
   test('every fault scenario fires its rules from real facts, and they fall silent after undo', async (t) => {
-    for (const scenario of faults) {
-      await t.test(scenario.id, async () => {
-        const fired = async () => firedRules(plugin, contextFor(plugin, { facts: await collectFacts(plugin, url) }));
-        await withFault(scenario, url, async () => {
-          const during = await fired();
-          for (const rule of scenario.fires) {
-            assert.ok(during.includes(rule), `${rule} did not fire; fired: ${during.join(', ')}`);
-          }
-        });
-        const after = await fired();
-        assert.deepEqual(
-          scenario.fires.filter((rule) => after.includes(rule)),
-          [],
-        );
-      });
-    }
+    await assertFaultsFireUntilUndone(t, plugin, faults, url);
   });
 
   test('without CONFIG permission the other facts are still collected', async () => {
@@ -180,28 +158,26 @@ describe('redis connector and rules on a real server', { skip: service.skip }, (
 
 describe('redis connector failures', () => {
   test('a refused connection rejects naming Redis and the address, never the URL or password', async () => {
-    await assert.rejects(collectFacts(plugin, 'redis://:s3cret-pass@127.0.0.1:1', 2_000), (error: Error) => {
-      assert.match(error.message, /^Redis 127\.0\.0\.1:1: cannot connect: .*ECONNREFUSED/);
-      assert.doesNotMatch(error.message, /s3cret|redis:\/\//);
-      return true;
-    });
+    const error = await collectRejects(
+      plugin,
+      'redis://:s3cret-pass@127.0.0.1:1',
+      /^Redis 127\.0\.0\.1:1: cannot connect: .*ECONNREFUSED/,
+      2_000,
+    );
+    assert.doesNotMatch(error.message, /s3cret|redis:\/\//);
   });
 
   test('a server that accepts but never answers rejects within the timeout', async () => {
-    const silent = createServer(() => {});
-    silent.listen(0, '127.0.0.1');
-    await once(silent, 'listening');
-    const address = silent.address();
-    assert.ok(address !== null && typeof address === 'object');
-    const started = Date.now();
-    try {
-      await assert.rejects(collectFacts(plugin, `redis://127.0.0.1:${address.port}`, 300), {
-        message: /^Redis 127\.0\.0\.1:\d+: INFO failed: Command timed out$/,
-      });
+    await withSilentServer(async (port) => {
+      const started = Date.now();
+      await collectRejects(
+        plugin,
+        `redis://127.0.0.1:${port}`,
+        /^Redis 127\.0\.0\.1:\d+: INFO failed: Command timed out$/,
+        300,
+      );
       assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
-    } finally {
-      silent.close();
-    }
+    });
   });
 });
 

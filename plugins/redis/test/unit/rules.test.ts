@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Evidence, RuleContext } from '@kubestack/plugin-sdk';
 import { runRules } from '@kubestack/plugin-sdk';
-import { type ContextInput, contextFor, findingOf, firedRules, type SignalInput } from '@kubestack/plugin-sdk/testkit';
+import {
+  type ContextInput,
+  contextFor,
+  factValue,
+  findingOf,
+  firedRules,
+  type SignalInput,
+} from '@kubestack/plugin-sdk/testkit';
 import plugin, { type Facts } from '../../src/index.ts';
 
 const MiB = 1024 ** 2;
@@ -83,12 +90,6 @@ function findingFor(ctx: RuleContext<Facts>, rule: string) {
   const finding = findingOf(runRules(plugin, ctx), rule);
   assert.ok(finding, `expected rule ${rule} to fire`);
   return finding;
-}
-
-function fact(evidence: Evidence[], name: string): unknown {
-  const found = evidence.find((item) => item.kind === 'fact' && item.name === name);
-  assert.ok(found?.kind === 'fact', `expected fact evidence ${name}`);
-  return found.value;
 }
 
 function signal(evidence: Evidence[], id: string) {
@@ -236,9 +237,9 @@ describe('redis rules', () => {
 describe('memory-near-limit-noeviction', () => {
   test('carries the numbers and escalates to critical at 95 %', () => {
     const warning = findingFor(bad('memory-near-limit-noeviction'), 'memory-near-limit-noeviction');
-    assert.equal(fact(warning.evidence, 'used_memory'), 0.9 * 256 * MiB);
-    assert.equal(fact(warning.evidence, 'maxmemory'), 256 * MiB);
-    assert.equal(fact(warning.evidence, 'maxmemory_policy'), 'noeviction');
+    assert.equal(factValue(warning.evidence, 'used_memory'), 0.9 * 256 * MiB);
+    assert.equal(factValue(warning.evidence, 'maxmemory'), 256 * MiB);
+    assert.equal(factValue(warning.evidence, 'maxmemory_policy'), 'noeviction');
     assert.match(warning.explanation, /230 MiB of maxmemory 256 MiB \(90 %\)/);
     assert.deepEqual(warning.actions, ['raise-maxmemory', 'set-maxmemory-policy']);
 
@@ -274,7 +275,7 @@ describe('evicting-keys', () => {
   test('reports the eviction rate and the memory state', () => {
     const finding = findingFor(bad('evicting-keys'), 'evicting-keys');
     assert.equal(signal(finding.evidence, 'evicted_keys_rate').max, 120);
-    assert.equal(fact(finding.evidence, 'maxmemory_policy'), 'allkeys-lru');
+    assert.equal(factValue(finding.evidence, 'maxmemory_policy'), 'allkeys-lru');
     assert.match(finding.explanation, /up to 120\/s keys/);
   });
 
@@ -285,7 +286,7 @@ describe('evicting-keys', () => {
       f.memory.evictedKeys = 5_000;
     });
     const finding = findingFor(atLimit, 'evicting-keys');
-    assert.equal(fact(finding.evidence, 'evicted_keys'), 5_000);
+    assert.equal(factValue(finding.evidence, 'evicted_keys'), 5_000);
     assert.match(finding.explanation, /5000 keys since it started 24 h ago/);
     const belowLimit = withFacts((f) => {
       f.memory.maxmemoryPolicy = 'allkeys-lfu';
@@ -303,7 +304,7 @@ describe('maxmemory-unset', () => {
     });
     const finding = findingFor(big, 'maxmemory-unset');
     assert.equal(finding.severity, 'warning');
-    assert.equal(fact(finding.evidence, 'total_system_memory'), 8 * GiB);
+    assert.equal(factValue(finding.evidence, 'total_system_memory'), 8 * GiB);
     assert.match(finding.explanation, /5 GiB of 8 GiB host memory \(62\.5 %\)/);
   });
 
@@ -319,7 +320,7 @@ describe('maxmemory-unset', () => {
 describe('memory-fragmentation', () => {
   test('high fragmentation reports the wasted memory', () => {
     const finding = findingFor(bad('memory-fragmentation'), 'memory-fragmentation');
-    assert.equal(fact(finding.evidence, 'mem_fragmentation_ratio'), 2.1);
+    assert.equal(factValue(finding.evidence, 'mem_fragmentation_ratio'), 2.1);
     assert.match(finding.explanation, /1\.10 GiB are lost to fragmentation/);
   });
 
@@ -352,8 +353,8 @@ describe('memory-fragmentation', () => {
 describe('blocked-clients', () => {
   test('a steady blocked consumer is info with the counts', () => {
     const finding = findingFor(bad('blocked-clients'), 'blocked-clients');
-    assert.equal(fact(finding.evidence, 'blocked_clients'), 1);
-    assert.equal(fact(finding.evidence, 'connected_clients'), 20);
+    assert.equal(factValue(finding.evidence, 'blocked_clients'), 1);
+    assert.equal(factValue(finding.evidence, 'connected_clients'), 20);
     assert.match(finding.explanation, /1 client of 20 connected/);
   });
 
@@ -373,9 +374,9 @@ describe('clients-near-maxclients', () => {
     });
     const finding = findingFor(full, 'clients-near-maxclients');
     assert.equal(finding.severity, 'critical');
-    assert.equal(fact(finding.evidence, 'connected_clients'), 9_700);
-    assert.equal(fact(finding.evidence, 'maxclients'), 10_000);
-    assert.equal(fact(finding.evidence, 'clients_idle_over_300s'), 2);
+    assert.equal(factValue(finding.evidence, 'connected_clients'), 9_700);
+    assert.equal(factValue(finding.evidence, 'maxclients'), 10_000);
+    assert.equal(factValue(finding.evidence, 'clients_idle_over_300s'), 2);
 
     const refusing = withSignals({ rejected_connections_rate: { first: 0, last: 0, max: 3.5 } });
     const refused = findingFor(refusing, 'clients-near-maxclients');
@@ -394,10 +395,10 @@ describe('clients-near-maxclients', () => {
 describe('slow-commands', () => {
   test('names the slowest command in the window and escalates at 1 s', () => {
     const finding = findingFor(bad('slow-commands'), 'slow-commands');
-    assert.equal(fact(finding.evidence, 'slow_commands_in_window'), 2);
-    assert.equal(fact(finding.evidence, 'slowest_command'), 'EVAL [3 args]');
-    assert.equal(fact(finding.evidence, 'slowest_duration_us'), 35_200);
-    assert.equal(fact(finding.evidence, 'slowlog-log-slower-than'), 10_000);
+    assert.equal(factValue(finding.evidence, 'slow_commands_in_window'), 2);
+    assert.equal(factValue(finding.evidence, 'slowest_command'), 'EVAL [3 args]');
+    assert.equal(factValue(finding.evidence, 'slowest_duration_us'), 35_200);
+    assert.equal(factValue(finding.evidence, 'slowlog-log-slower-than'), 10_000);
     assert.match(finding.explanation, /EVAL \[3 args\], took 35\.2 ms/);
 
     const verySlow = withFacts((f) => {
@@ -443,7 +444,7 @@ describe('replica-link-down', () => {
     });
     const finding = findingFor(ctx, 'replica-link-down');
     assert.match(finding.explanation, /master 10\.0\.0\.5:6379 for 7 min/);
-    assert.equal(fact(finding.evidence, 'master_link_status'), 'down');
+    assert.equal(factValue(finding.evidence, 'master_link_status'), 'down');
     assert.ok(finding.evidence.some((item) => item.kind === 'log' && item.count === 1));
   });
 
@@ -461,7 +462,7 @@ describe('replica-link-down', () => {
 describe('persistence-failing', () => {
   test('a failed snapshot carries the unsaved changes; a failed AOF rewrite alone is a warning', () => {
     const finding = findingFor(bad('persistence-failing'), 'persistence-failing');
-    assert.equal(fact(finding.evidence, 'rdb_last_bgsave_status'), 'err');
+    assert.equal(factValue(finding.evidence, 'rdb_last_bgsave_status'), 'err');
     assert.match(finding.explanation, /52000 changes not yet on disk/);
     assert.deepEqual(finding.actions, ['bgsave']);
 
@@ -501,7 +502,7 @@ describe('oom-errors-logged', () => {
   test('counts the lines and adds the memory state', () => {
     const finding = findingFor(bad('oom-errors-logged'), 'oom-errors-logged');
     assert.ok(finding.evidence.some((item) => item.kind === 'log' && item.count === 12));
-    assert.equal(fact(finding.evidence, 'used_memory'), 50 * MiB);
+    assert.equal(factValue(finding.evidence, 'used_memory'), 50 * MiB);
     assert.match(finding.explanation, /12 log lines/);
   });
 });
