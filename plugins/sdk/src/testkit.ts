@@ -148,13 +148,17 @@ export function matchesLogPattern(plugin: Pick<MiddlewarePlugin, 'logs'>, id: st
   return new RegExp(pattern.pattern, 'i').test(message);
 }
 
-/** Facts from the real server at `url` and the findings of the plugin's rules on them alone (no signals, no logs). */
+/**
+ * Facts from the real server at `url`, the findings of the plugin's rules on them alone (no signals, no logs),
+ * and the ids of the rules that fired.
+ */
 export async function collectFindings<F>(
   plugin: MiddlewarePlugin<F>,
   url: string,
-): Promise<{ facts: F; findings: Finding[] }> {
+): Promise<{ facts: F; findings: Finding[]; fired: string[] }> {
   const facts = await collectFacts(plugin, url);
-  return { facts, findings: runRules(plugin, contextFor(plugin, { instance: addressOf(url), facts })) };
+  const findings = runRules(plugin, contextFor(plugin, { instance: addressOf(url), facts }));
+  return { facts, findings, fired: findings.map((finding) => finding.rule) };
 }
 
 /** Fails naming what fired when any of `rules` is among the `fired` rule ids. */
@@ -176,7 +180,7 @@ export async function assertFaultsFireUntilUndone<F>(
   faults: FaultScenario[],
   url: string,
 ): Promise<void> {
-  const fired = async () => (await collectFindings(plugin, url)).findings.map((finding) => finding.rule);
+  const fired = async () => (await collectFindings(plugin, url)).fired;
   for (const scenario of faults) {
     await t.test(scenario.id, async () => {
       await withFault(scenario, url, async () => {
