@@ -4,8 +4,7 @@
  * scenario declares its own randomly named queue in vhost "/" and deletes it on undo; no policy,
  * user or setting is touched. Never used by the analyzer.
  */
-import { randomBytes } from 'node:crypto';
-import type { FaultScenario } from '@kubestack/plugin-sdk';
+import { type FaultScenario, faultName, induceFault } from '@kubestack/plugin-sdk';
 import { BACKLOG_WARNING } from './rules.ts';
 
 const VHOST = '%2F';
@@ -116,22 +115,19 @@ async function queueFault(
   ready: number,
 ): Promise<() => Promise<void>> {
   const api = managementApi(url);
-  const queue = `kubestack-fault-${randomBytes(4).toString('hex')}-${role}`;
-  let undone: Promise<void> | undefined;
-  // Deleting an absent queue answers 404, which counts as done: safe after a half-failed inject.
-  const undo = () => {
-    undone ??= api('DELETE', queuePath(queue)).then(() => undefined);
-    return undone;
-  };
-  try {
-    await api('PUT', queuePath(queue), { durable: false, auto_delete: false, arguments: args });
-    await publish(api, queue, messages);
-    await untilReady(api, queue, ready);
-  } catch (error) {
-    await undo().catch(() => undefined);
-    throw error;
-  }
-  return undo;
+  const queue = faultName(role);
+  return induceFault(
+    `RabbitMQ fault ${queue}`,
+    async (cleanup) => {
+      // Deleting an absent queue answers 404, which counts as done: safe after a half-failed inject.
+      cleanup.add(() => api('DELETE', queuePath(queue)));
+      await api('PUT', queuePath(queue), { durable: false, auto_delete: false, arguments: args });
+      await publish(api, queue, messages);
+      await untilReady(api, queue, ready);
+    },
+    // RabbitMQ fault errors already say what failed.
+    { failed: (error) => error },
+  );
 }
 
 const backlogWithoutConsumers: FaultScenario = {

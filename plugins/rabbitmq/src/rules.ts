@@ -7,9 +7,10 @@ import {
   factEvidence,
   formatBytes,
   formatPercent,
-  logEvidence,
+  notableLogRule,
   type Rule,
   type RuleOutcome,
+  round,
   signalEvidence,
 } from '@kubestack/plugin-sdk';
 import type { Facts, RabbitNode, RabbitQueue } from './connector.ts';
@@ -55,7 +56,7 @@ const queueBacklogWithoutConsumers: RabbitRule = {
         explanation:
           `${orphaned.length} queue(s) hold at least ${BACKLOG_WARNING} ready messages with no consumer attached; ` +
           `the largest is ${queueName(worst)} with ${worst.messagesReady} messages (${formatBytes(worst.bytesReady)})` +
-          `${worst.publishRate ? `, still receiving ${round(worst.publishRate)} messages/s` : ''}. ` +
+          `${worst.publishRate ? `, still receiving ${round(worst.publishRate, 1)} messages/s` : ''}. ` +
           'Nothing will drain them: restart or fix the consuming service, or park the backlog in another queue ' +
           'and bound the queue with a max-length policy so it cannot take the node into a memory or disk alarm.',
         evidence: orphaned
@@ -276,7 +277,7 @@ const connectionChurn: RabbitRule = {
       return {
         severity: opened >= CHURN_CRITICAL ? 'critical' : 'warning',
         explanation:
-          `${round(opened)} connections are opened and ${round(facts.connectionsClosedPerSecond)} closed per ` +
+          `${round(opened, 1)} connections are opened and ${round(facts.connectionsClosedPerSecond, 1)} closed per ` +
           `second while ${facts.connections} are open. ${advice}`,
         evidence: [
           factEvidence('connections opened per second', opened),
@@ -292,7 +293,7 @@ const connectionChurn: RabbitRule = {
     if (signals.connections !== undefined) evidence.push(signalEvidence(signals.connections));
     return {
       severity: opened.mean >= CHURN_CRITICAL ? 'critical' : 'warning',
-      explanation: `On average ${round(opened.mean)} connections were opened per second over the window. ${advice}`,
+      explanation: `On average ${round(opened.mean, 1)} connections were opened per second over the window. ${advice}`,
       evidence,
     };
   },
@@ -387,24 +388,17 @@ const clusterNodeDown: RabbitRule = {
   },
 };
 
-const missedHeartbeats: RabbitRule = {
+const missedHeartbeats: RabbitRule = notableLogRule({
   id: 'client-heartbeat-timeouts',
   title: 'Clients stop answering heartbeats',
   severity: 'warning',
-  signals: [],
+  pattern: 'missed-heartbeats',
   actions: [],
-  evaluate({ logs }) {
-    const missed = logs.notable['missed-heartbeats'];
-    if (!logs.available || missed === undefined || missed.count === 0) return null;
-    return {
-      explanation:
-        `The broker closed ${missed.count} connection(s) after missed heartbeats in the window: the clients ` +
-        'stopped answering (blocked event loop, long GC pause, CPU starvation or a network path dropping idle ' +
-        'traffic). Look at the named clients; do not just raise the heartbeat timeout.',
-      evidence: [logEvidence(missed.sample, missed.count, 'missed-heartbeats')],
-    };
-  },
-};
+  explain: (count) =>
+    `The broker closed ${count} connection(s) after missed heartbeats in the window: the clients ` +
+    'stopped answering (blocked event loop, long GC pause, CPU starvation or a network path dropping idle ' +
+    'traffic). Look at the named clients; do not just raise the heartbeat timeout.',
+});
 
 export const rules: RabbitRule[] = [
   queueBacklogWithoutConsumers,
@@ -500,8 +494,4 @@ function tightestDescriptorUsage(node: RabbitNode) {
       used !== null && limit !== null && limit > 0 ? [{ ratio: used / limit, used, limit, what }] : [],
     )
     .sort((a, b) => b.ratio - a.ratio)[0];
-}
-
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
 }

@@ -6,19 +6,22 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { type Evidence, type FaultScenario, runRules } from '@kubestack/plugin-sdk';
 import {
-  collectFacts,
-  contextFor,
+  assertFaultsFireUntilUndone,
+  assertNotFired,
+  collectFindings,
+  collectRejects,
   eventually,
+  factValue,
+  faultById,
+  faultNamed,
   findingOf,
-  firedRules,
   serviceFromEnv,
   withFault,
 } from '@kubestack/plugin-sdk/testkit';
 import { connect } from 'amqplib';
 import { faults } from '../../src/faults.ts';
-import plugin, { type Facts } from '../../src/index.ts';
+import plugin from '../../src/index.ts';
 import { BACKLOG_WARNING, UNACKED_WARNING } from '../../src/rules.ts';
 
 const management = serviceFromEnv('RABBITMQ_MANAGEMENT_URL');
@@ -29,57 +32,43 @@ describe('rabbitmq plugin against a real broker', { skip: management.skip }, () 
   const managementUrl = management.url ?? '';
 
   it('collects facts from a healthy broker and the induced rules stay silent', async () => {
-    const facts = await collectFacts(plugin, managementUrl);
+    const { facts, fired } = await collectFindings(plugin, managementUrl);
     assert.match(facts.version, /^\d+\.\d+/);
     assert.ok(facts.nodes.length >= 1);
     assert.ok(facts.nodes.every((node) => node.running && node.memoryLimitBytes > 0 && node.diskFreeLimitBytes > 0));
-    const fired = runRules(plugin, contextFor(plugin, { facts })).map((finding) => finding.rule);
-    assert.deepEqual(
-      fired.filter((rule) => INDUCED.includes(rule)),
-      [],
-    );
+    assertNotFired(fired, INDUCED);
   });
 
   it('sees a backlog without consumers', async () => {
-    await withFault(faultById('queue-backlog-without-consumers'), managementUrl, async () => {
-      const facts = await collectFacts(plugin, managementUrl);
-      const backlog = faultQueue(facts, 'backlog');
-      const orphaned = findingOf(runRules(plugin, contextFor(plugin, { facts })), 'queue-backlog-without-consumers');
+    await withFault(faultById(faults, 'queue-backlog-without-consumers'), managementUrl, async () => {
+      const { facts, findings } = await collectFindings(plugin, managementUrl);
+      const backlog = faultNamed(
+        facts.queues.map((queue) => queue.name),
+        'backlog',
+      );
+      const orphaned = findingOf(findings, 'queue-backlog-without-consumers');
       assert.equal(orphaned?.severity, 'warning');
-      assert.equal(factOf(orphaned?.evidence, `queue "${backlog}" (vhost /) messages ready`), BACKLOG_WARNING + 500);
-      assert.equal(factOf(orphaned?.evidence, `queue "${backlog}" (vhost /) consumers`), 0);
+      assert.equal(factValue(orphaned?.evidence, `queue "${backlog}" (vhost /) messages ready`), BACKLOG_WARNING + 500);
+      assert.equal(factValue(orphaned?.evidence, `queue "${backlog}" (vhost /) consumers`), 0);
     });
   });
 
   it('sees a queue at its max-length', async () => {
-    await withFault(faultById('queue-at-max-length'), managementUrl, async () => {
-      const facts = await collectFacts(plugin, managementUrl);
-      const capped = faultQueue(facts, 'capped');
-      const full = findingOf(runRules(plugin, contextFor(plugin, { facts })), 'queue-at-max-length');
+    await withFault(faultById(faults, 'queue-at-max-length'), managementUrl, async () => {
+      const { facts, findings } = await collectFindings(plugin, managementUrl);
+      const capped = faultNamed(
+        facts.queues.map((queue) => queue.name),
+        'capped',
+      );
+      const full = findingOf(findings, 'queue-at-max-length');
       assert.equal(full?.severity, 'critical');
-      assert.equal(factOf(full?.evidence, `queue "${capped}" (vhost /) messages ready`), 50);
+      assert.equal(factValue(full?.evidence, `queue "${capped}" (vhost /) messages ready`), 50);
       assert.match(full?.explanation ?? '', /oldest messages are silently discarded/);
     });
   });
 
   it('every fault scenario fires its rules from real facts, and they fall silent after undo', async (t) => {
-    for (const scenario of faults) {
-      await t.test(scenario.id, async () => {
-        const fired = async () =>
-          firedRules(plugin, contextFor(plugin, { facts: await collectFacts(plugin, managementUrl) }));
-        await withFault(scenario, managementUrl, async () => {
-          const during = await fired();
-          for (const rule of scenario.fires) {
-            assert.ok(during.includes(rule), `${rule} did not fire; fired: ${during.join(', ')}`);
-          }
-        });
-        const after = await fired();
-        assert.deepEqual(
-          scenario.fires.filter((rule) => after.includes(rule)),
-          [],
-        );
-      });
-    }
+    await assertFaultsFireUntilUndone(t, plugin, faults, managementUrl);
   });
 
   // Not a fault scenario: a consumer that never acknowledges needs an AMQP connection, not the management URL.
@@ -100,15 +89,14 @@ describe('rabbitmq plugin against a real broker', { skip: management.skip }, () 
       // The management API aggregates statistics every few seconds.
       const unacked = await eventually(
         'the unacked-messages finding',
-        async () =>
-          findingOf(
-            runRules(plugin, contextFor(plugin, { facts: await collectFacts(plugin, managementUrl) })),
-            'unacked-messages-piling-up',
-          ),
+        async () => findingOf((await collectFindings(plugin, managementUrl)).findings, 'unacked-messages-piling-up'),
         { timeoutMs: 30_000, intervalMs: 1_000 },
       );
-      assert.equal(factOf(unacked.evidence, `queue "${stuck}" (vhost /) messages unacknowledged`), UNACKED_WARNING * 2);
-      assert.equal(factOf(unacked.evidence, `queue "${stuck}" (vhost /) acknowledgements per second`), 0);
+      assert.equal(
+        factValue(unacked.evidence, `queue "${stuck}" (vhost /) messages unacknowledged`),
+        UNACKED_WARNING * 2,
+      );
+      assert.equal(factValue(unacked.evidence, `queue "${stuck}" (vhost /) acknowledgements per second`), 0);
     } finally {
       const cleanup = await connection.createChannel();
       await cleanup.deleteQueue(stuck);
@@ -117,29 +105,11 @@ describe('rabbitmq plugin against a real broker', { skip: management.skip }, () 
   });
 
   it('rejects a refused connection naming RabbitMQ, without the password', async () => {
-    await assert.rejects(collectFacts(plugin, 'http://kubestack:s3cret-pass@127.0.0.1:2', 2_000), (error: Error) => {
-      assert.match(error.message, /^RabbitMQ 127\.0\.0\.1:2: management API \/api\/\w+ unreachable/);
-      assert.ok(!error.message.includes('s3cret-pass'));
-      return true;
-    });
+    await collectRejects(
+      plugin,
+      'http://kubestack:s3cret-pass@127.0.0.1:2',
+      /^RabbitMQ 127\.0\.0\.1:2: management API \/api\/\w+ unreachable/,
+      2_000,
+    );
   });
 });
-
-function faultById(id: string): FaultScenario {
-  const scenario = faults.find((fault) => fault.id === id);
-  assert.ok(scenario, `no fault scenario ${id}`);
-  return scenario;
-}
-
-/** The name of the queue a fault scenario declared for `role` (the name carries a random part). */
-function faultQueue(facts: Facts, role: string): string {
-  const pattern = new RegExp(`^kubestack-fault-[0-9a-f]+-${role}$`);
-  const queues = facts.queues.filter((queue) => pattern.test(queue.name));
-  assert.equal(queues.length, 1, `queues matching ${pattern}: ${queues.map((queue) => queue.name).join(', ')}`);
-  return queues[0]?.name ?? '';
-}
-
-function factOf(evidence: Evidence[] | undefined, name: string): unknown {
-  const found = evidence?.find((item) => item.kind === 'fact' && item.name === name);
-  return found?.kind === 'fact' ? found.value : undefined;
-}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Evidence, runRules } from '@kubestack/plugin-sdk';
-import { contextFor, findingOf, firedRules } from '@kubestack/plugin-sdk/testkit';
+import { runRules } from '@kubestack/plugin-sdk';
+import { contextFor, factValue, findingOf, firedRules, matchesLogPattern } from '@kubestack/plugin-sdk/testkit';
 import type { RabbitNode, RabbitQueue } from '../../src/connector.ts';
 import plugin, { type Facts } from '../../src/index.ts';
 
@@ -77,12 +77,6 @@ function evaluate(input: Parameters<typeof contextFor<Facts>>[1]) {
 
 function fired(input: Parameters<typeof contextFor<Facts>>[1]): string[] {
   return firedRules(plugin, contextFor(plugin, input));
-}
-
-function factValue(evidence: Evidence[], name: string): unknown {
-  const found = evidence.find((item) => item.kind === 'fact' && item.name === name);
-  assert.ok(found?.kind === 'fact', `no fact evidence named "${name}"`);
-  return found.value;
 }
 
 describe('rabbitmq rules', () => {
@@ -340,22 +334,30 @@ describe('rabbitmq rules', () => {
 });
 
 describe('rabbitmq log patterns', () => {
-  const matches = (id: string, message: string) =>
-    new RegExp(plugin.logs.notable.find((pattern) => pattern.id === id)?.pattern ?? '^$', 'i').test(message);
-
   it('match real RabbitMQ 3.x lines', () => {
     const closing =
       "[info] <0.866.0> closing AMQP connection <0.866.0> (127.0.0.1:37006 -> 127.0.0.1:25672, vhost: '/', user: 'app')";
-    assert.ok(matches('closing-connection', closing));
+    assert.ok(matchesLogPattern(plugin, 'closing-connection', closing));
     assert.ok(
-      matches(
+      matchesLogPattern(
+        plugin,
         'missed-heartbeats',
         '[error] <0.1.0> closing AMQP connection <0.1.0> (10.0.0.9:4000 -> 10.0.0.2:5672):\nmissed heartbeats from client, timeout: 60s',
       ),
     );
-    assert.ok(matches('memory-alarm-set', '[warning] <0.2.0> memory resource limit alarm set on node rabbit@mq-0.'));
     assert.ok(
-      !matches('memory-alarm-set', '[warning] <0.2.0> memory resource limit alarm cleared on node rabbit@mq-0'),
+      matchesLogPattern(
+        plugin,
+        'memory-alarm-set',
+        '[warning] <0.2.0> memory resource limit alarm set on node rabbit@mq-0.',
+      ),
+    );
+    assert.ok(
+      !matchesLogPattern(
+        plugin,
+        'memory-alarm-set',
+        '[warning] <0.2.0> memory resource limit alarm cleared on node rabbit@mq-0',
+      ),
     );
   });
 });
