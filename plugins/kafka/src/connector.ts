@@ -3,7 +3,7 @@
  * consumer groups and their lag. The URL is `kafka://[user:password@]host:port[,host:port…]`
  * (`kafka+ssl://` for TLS; SASL mechanism from `?mechanism=`, PLAIN by default).
  */
-import type { Connector } from '@kubestack/plugin-sdk';
+import { type Connector, messageOf } from '@kubestack/plugin-sdk';
 import { type Admin, type GroupDescription, Kafka, logLevel, type SASLOptions } from 'kafkajs';
 
 export interface KafkaPartition {
@@ -273,8 +273,4 @@ async function step<T>(failure: string, run: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw new Error(`${failure} (${messageOf(error)})`);
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -4,8 +4,7 @@
  * creates its own randomly named topic and consumer group and deletes both on undo; no broker or
  * topic config is changed. Never used by the analyzer.
  */
-import { randomBytes } from 'node:crypto';
-import type { FaultScenario } from '@kubestack/plugin-sdk';
+import { type FaultScenario, faultName, induceFault, messageOf } from '@kubestack/plugin-sdk';
 import { type Admin, type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import { parseKafkaUrl } from './connector.ts';
 import { GROUP_LAG_WARNING } from './rules.ts';
@@ -42,7 +41,7 @@ async function laggingGroup(url: string, role: string, keepMember: boolean): Pro
     retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
     logLevel: logLevel.NOTHING,
   });
-  const topic = `kubestack-fault-${randomBytes(4).toString('hex')}-${role}`;
+  const topic = faultName(role);
   const groupId = `${topic}-group`;
   const admin: Admin = kafka.admin();
   const producer: Producer = kafka.producer();
@@ -52,91 +51,75 @@ async function laggingGroup(url: string, role: string, keepMember: boolean): Pro
     return groups[0];
   };
 
-  // What may exist on the cluster: set before the request that creates it (it may succeed and still time out).
-  let topicRequested = false;
-  let groupRequested = false;
-  let undone: Promise<void> | undefined;
-  const undo = () => {
-    undone ??= (async () => {
-      const errors: unknown[] = [];
-      const attempt = async (step: () => Promise<unknown>) => {
-        try {
-          await step();
-        } catch (error) {
-          errors.push(error);
-        }
-      };
-      await attempt(() => consumer.disconnect());
-      await attempt(() => producer.disconnect());
-      if (groupRequested) {
-        await attempt(async () => {
-          await admin.connect();
-          // A member that just left may keep the group busy for a moment; an absent group is done already.
-          await waitFor(`consumer group ${groupId} to be deleted`, async () => {
-            const state = (await groupState())?.state;
-            if (state === undefined || state === 'Dead') return true;
-            await admin.deleteGroups([groupId]);
-            return true;
-          });
+  return induceFault(
+    `Kafka fault ${topic}`,
+    async (cleanup) => {
+      cleanup.add(() => admin.disconnect());
+      await admin.connect();
+      // What may exist on the cluster is registered before the request that creates it (it may succeed and
+      // still time out); undo reconnects the admin, which a failure may have disconnected.
+      cleanup.add(async () => {
+        await admin.connect();
+        const { topics } = await admin.fetchTopicMetadata().catch(() => ({ topics: [{ name: topic }] }));
+        if (topics.some((existing) => existing.name === topic)) await admin.deleteTopics({ topics: [topic] });
+      });
+      await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+      cleanup.add(() => producer.disconnect());
+      await producer.connect();
+      await producer.send({
+        topic,
+        messages: Array.from({ length: MESSAGES }, (_, i) => ({ partition: i % PARTITIONS, value: `message ${i}` })),
+      });
+
+      cleanup.add(async () => {
+        await admin.connect();
+        // A member that just left may keep the group busy for a moment; an absent group is done already.
+        await waitFor(`consumer group ${groupId} to be deleted`, async () => {
+          const state = (await groupState())?.state;
+          if (state === undefined || state === 'Dead') return true;
+          await admin.deleteGroups([groupId]);
+          return true;
         });
+      });
+      // A member that commits an early offset on every partition and then consumes nothing; undo disconnects it
+      // before deleting its group.
+      cleanup.add(() => consumer.disconnect());
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      let joinTimer: NodeJS.Timeout | undefined;
+      const joined = new Promise((resolve, reject) => {
+        consumer.on(consumer.events.GROUP_JOIN, resolve);
+        consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
+        joinTimer = setTimeout(() => reject(new Error(`${groupId} did not join within ${WAIT_MS} ms`)), WAIT_MS);
+      });
+      try {
+        await consumer.run({ autoCommit: false, eachMessage: async () => consumer.pause([{ topic }]) });
+        await joined;
+      } finally {
+        clearTimeout(joinTimer);
       }
-      if (topicRequested) {
-        await attempt(async () => {
-          await admin.connect();
-          const { topics } = await admin.fetchTopicMetadata().catch(() => ({ topics: [{ name: topic }] }));
-          if (topics.some((existing) => existing.name === topic)) await admin.deleteTopics({ topics: [topic] });
-        });
-      }
-      await attempt(() => admin.disconnect());
-      if (errors.length > 0) throw new AggregateError(errors, `Kafka fault: undo of ${topic} failed`);
-    })();
-    return undone;
-  };
+      consumer.pause([{ topic }]);
+      const partitions = Array.from({ length: PARTITIONS }, (_, partition) => partition);
+      await consumer.commitOffsets(partitions.map((partition) => ({ topic, partition, offset: String(COMMITTED) })));
+      if (!keepMember) await consumer.disconnect();
 
-  try {
-    await admin.connect();
-    topicRequested = true;
-    await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
-    await producer.connect();
-    await producer.send({
-      topic,
-      messages: Array.from({ length: MESSAGES }, (_, i) => ({ partition: i % PARTITIONS, value: `message ${i}` })),
-    });
-
-    // A member that commits an early offset on every partition and then consumes nothing.
-    groupRequested = true;
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    let joinTimer: NodeJS.Timeout | undefined;
-    const joined = new Promise((resolve, reject) => {
-      consumer.on(consumer.events.GROUP_JOIN, resolve);
-      consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
-      joinTimer = setTimeout(() => reject(new Error(`${groupId} did not join within ${WAIT_MS} ms`)), WAIT_MS);
-    });
-    try {
-      await consumer.run({ autoCommit: false, eachMessage: async () => consumer.pause([{ topic }]) });
-      await joined;
-    } finally {
-      clearTimeout(joinTimer);
-    }
-    consumer.pause([{ topic }]);
-    const partitions = Array.from({ length: PARTITIONS }, (_, partition) => partition);
-    await consumer.commitOffsets(partitions.map((partition) => ({ topic, partition, offset: String(COMMITTED) })));
-    if (!keepMember) await consumer.disconnect();
-
-    const wanted = keepMember ? 'Stable' : 'Empty';
-    await waitFor(`consumer group ${groupId} to be ${wanted} with its offsets committed`, async () => {
-      const group = await groupState();
-      if (group?.state !== wanted || group.members.length !== (keepMember ? 1 : 0)) return false;
-      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      return offsets?.partitions.length === PARTITIONS && offsets.partitions.every((p) => p.offset === `${COMMITTED}`);
-    });
-  } catch (error) {
-    await undo().catch(() => undefined);
-    const message = error instanceof Error ? error.message : String(error);
-    throw new Error(message.startsWith('Kafka fault') ? message : `Kafka fault: ${message}`, { cause: error });
-  }
-  return undo;
+      const wanted = keepMember ? 'Stable' : 'Empty';
+      await waitFor(`consumer group ${groupId} to be ${wanted} with its offsets committed`, async () => {
+        const group = await groupState();
+        if (group?.state !== wanted || group.members.length !== (keepMember ? 1 : 0)) return false;
+        const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        return (
+          offsets?.partitions.length === PARTITIONS && offsets.partitions.every((p) => p.offset === `${COMMITTED}`)
+        );
+      });
+    },
+    {
+      failed: (error) => {
+        const message = messageOf(error);
+        return new Error(message.startsWith('Kafka fault') ? message : `Kafka fault: ${message}`, { cause: error });
+      },
+    },
+  );
 }
 
 const lagWithLiveMember: FaultScenario = {

@@ -4,12 +4,15 @@
  * (request handler load, ISR churn, log directories).
  */
 import {
+  type Evidence,
   factEvidence,
   formatDuration,
   formatPercent,
-  logEvidence,
+  notableLogRule,
+  notableLogs,
   type Rule,
   signalEvidence,
+  windowSeconds,
 } from '@kubestack/plugin-sdk';
 import type { ConsumerGroup, Facts, KafkaPartition, KafkaTopic } from './connector.ts';
 
@@ -261,14 +264,13 @@ const isrShrinking: KafkaRule = {
   actions: [],
   evaluate({ signals, logs, window }) {
     const shrinks = signals.isr_shrinks_rate;
-    const logged = logs.available ? logs.notable['isr-shrink'] : undefined;
-    const windowSeconds = (window.to.getTime() - window.from.getTime()) / 1000;
-    const counted = shrinks === undefined ? 0 : Math.round(shrinks.mean * windowSeconds);
+    const logged = notableLogs(logs, 'isr-shrink');
+    const counted = shrinks === undefined ? 0 : Math.round(shrinks.mean * windowSeconds(window));
     const fromLogs = logged?.count ?? 0;
     if (counted < 1 && fromLogs < 1) return null;
-    const evidence = [];
+    const evidence: Evidence[] = [];
     if (shrinks !== undefined) evidence.push(signalEvidence(shrinks));
-    if (logged !== undefined && fromLogs > 0) evidence.push(logEvidence(logged.sample, logged.count, 'isr-shrink'));
+    if (logged !== null) evidence.push(logged.evidence);
     return {
       explanation:
         `In-sync replica sets shrank about ${Math.max(counted, fromLogs)} time(s) in the window: followers fall ` +
@@ -313,22 +315,21 @@ const offlineLogDirectory: KafkaRule = {
   actions: [],
   evaluate({ signals, logs }) {
     const offline = signals.offline_log_directories;
-    const logged = logs.available ? logs.notable['log-dir-failure'] : undefined;
+    const logged = notableLogs(logs, 'log-dir-failure');
     const advice =
       'the partitions stored there are gone from this broker and re-replicate elsewhere or go offline. ' +
       'Check the disk (dmesg, SMART, free space), then replace it and restart the broker.';
     if (offline !== undefined && offline.last > 0) {
       const evidence = [signalEvidence(offline)];
-      if (logged !== undefined && logged.count > 0)
-        evidence.push(logEvidence(logged.sample, logged.count, 'log-dir-failure'));
+      if (logged !== null) evidence.push(logged.evidence);
       return { explanation: `${offline.last} log directory(ies) are offline: ${advice}`, evidence };
     }
     // Without the metric, disk errors in the log are a warning: the directory may have survived.
-    if (offline !== undefined || logged === undefined || logged.count === 0) return null;
+    if (offline !== undefined || logged === null) return null;
     return {
       severity: 'warning',
       explanation: `The broker logged ${logged.count} disk/storage error(s); if a log directory failed, ${advice}`,
-      evidence: [logEvidence(logged.sample, logged.count, 'log-dir-failure')],
+      evidence: [logged.evidence],
     };
   },
 };
@@ -370,24 +371,17 @@ const leaderImbalance: KafkaRule = {
   },
 };
 
-const brokerOutOfMemory: KafkaRule = {
+const brokerOutOfMemory: KafkaRule = notableLogRule({
   id: 'broker-out-of-memory',
   title: 'The broker ran out of memory',
   severity: 'critical',
-  signals: [],
+  pattern: 'out-of-memory',
   actions: [],
-  evaluate({ logs }) {
-    const oom = logs.notable['out-of-memory'];
-    if (!logs.available || oom === undefined || oom.count === 0) return null;
-    return {
-      explanation:
-        `The broker logged ${oom.count} OutOfMemoryError(s): it is failing requests or about to crash. ` +
-        'Check whether heap or direct memory ran out (the message says which), look for oversized ' +
-        'messages or fetches, then raise -Xmx / MaxDirectMemorySize or reduce partitions per broker.',
-      evidence: [logEvidence(oom.sample, oom.count, 'out-of-memory')],
-    };
-  },
-};
+  explain: (count) =>
+    `The broker logged ${count} OutOfMemoryError(s): it is failing requests or about to crash. ` +
+    'Check whether heap or direct memory ran out (the message says which), look for oversized ' +
+    'messages or fetches, then raise -Xmx / MaxDirectMemorySize or reduce partitions per broker.',
+});
 
 export const rules: KafkaRule[] = [
   consumerGroupLag,

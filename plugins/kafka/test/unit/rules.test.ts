@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Evidence, runRules } from '@kubestack/plugin-sdk';
-import { contextFor, findingOf, firedRules } from '@kubestack/plugin-sdk/testkit';
+import { runRules } from '@kubestack/plugin-sdk';
+import { contextFor, factValue, findingOf, firedRules, matchesLogPattern } from '@kubestack/plugin-sdk/testkit';
 import { type ConsumerGroup, type KafkaTopic, parseKafkaUrl } from '../../src/connector.ts';
 import plugin, { type Facts } from '../../src/index.ts';
 
@@ -72,12 +72,6 @@ const healthySignals = {
 type Input = Parameters<typeof contextFor<Facts>>[1];
 const evaluate = (input: Input) => runRules(plugin, contextFor(plugin, input));
 const fired = (input: Input) => firedRules(plugin, contextFor(plugin, input));
-
-function factValue(evidence: Evidence[] | undefined, name: string): unknown {
-  const found = evidence?.find((item) => item.kind === 'fact' && item.name === name);
-  assert.ok(found?.kind === 'fact', `no fact evidence named "${name}"`);
-  return found.value;
-}
 
 /** Facts whose `orders` partitions are replaced, e.g. to drop brokers from ISRs. */
 function withPartitions(change: (partition: KafkaTopic['partitions'][number]) => void): Facts {
@@ -309,20 +303,19 @@ describe('kafka rules', () => {
 });
 
 describe('kafka log patterns', () => {
-  const matches = (id: string, message: string) =>
-    new RegExp(plugin.logs.notable.find((pattern) => pattern.id === id)?.pattern ?? '^$', 'i').test(message);
-
   it('match real broker lines and not the JVM flags logged at startup', () => {
     assert.ok(
-      matches(
+      matchesLogPattern(
+        plugin,
         'isr-shrink',
         '[Partition orders-3 broker=1] Shrinking ISR from 1,2,3 to 1,3. Leader: (highWatermark: 42)',
       ),
     );
-    assert.ok(matches('out-of-memory', 'java.lang.OutOfMemoryError: Direct buffer memory'));
-    assert.ok(!matches('out-of-memory', '-XX:+ExitOnOutOfMemoryError'));
+    assert.ok(matchesLogPattern(plugin, 'out-of-memory', 'java.lang.OutOfMemoryError: Direct buffer memory'));
+    assert.ok(!matchesLogPattern(plugin, 'out-of-memory', '-XX:+ExitOnOutOfMemoryError'));
     assert.ok(
-      matches(
+      matchesLogPattern(
+        plugin,
         'group-rebalance',
         '[GroupCoordinator 1]: Preparing to rebalance group billing in state PreparingRebalance',
       ),
