@@ -4,8 +4,7 @@
  * scenario only creates and deletes its own randomly named index (never `kubestack-logs-*`) and
  * changes no cluster setting. Never used by the analyzer.
  */
-import { randomBytes } from 'node:crypto';
-import { type FaultScenario, HttpError, JsonHttp } from '@kubestack/plugin-sdk';
+import { type FaultScenario, faultName, HttpError, induceFault, JsonHttp } from '@kubestack/plugin-sdk';
 import { describeError } from './rest.ts';
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -22,32 +21,29 @@ async function indexFault(
   status: 'green' | 'yellow',
   then: (http: JsonHttp, path: string) => Promise<void> = async () => {},
 ): Promise<() => Promise<void>> {
-  const index = `kubestack-fault-${randomBytes(4).toString('hex')}-${role}`;
+  const index = faultName(role);
   const path = `/${encodeURIComponent(index)}`;
   const http = new JsonHttp(url, { timeoutMs: REQUEST_TIMEOUT_MS });
-  let undone: Promise<void> | undefined;
-  const undo = () => {
-    undone ??= http.request(path, { method: 'DELETE', query: { ignore_unavailable: true } }).then(() => undefined);
-    return undone;
-  };
-  try {
-    await http.request(path, { method: 'PUT', json: { settings: await settings(http) } });
-    // The primary started: the index is yellow or green and the health the connector reads shows it.
-    await http
-      .request(`/_cluster/health${path}`, { query: { wait_for_status: status, timeout: WAIT } })
-      .catch((error) => {
-        // Elasticsearch answers HTTP 408 when the wait times out.
-        if (error instanceof HttpError && (error.body as { timed_out?: boolean } | undefined)?.timed_out === true) {
-          throw new Error(`index ${index} did not turn ${status} within ${WAIT}`);
-        }
-        throw error;
-      });
-    await then(http, path);
-  } catch (error) {
-    await undo().catch(() => undefined);
-    throw new Error(`Elasticsearch fault: ${describeError(error)}`, { cause: error });
-  }
-  return undo;
+  return induceFault(
+    `Elasticsearch fault ${index}`,
+    async (cleanup) => {
+      // Deleting an index that was never created is a no-op with ignore_unavailable.
+      cleanup.add(() => http.request(path, { method: 'DELETE', query: { ignore_unavailable: true } }));
+      await http.request(path, { method: 'PUT', json: { settings: await settings(http) } });
+      // The primary started: the index is yellow or green and the health the connector reads shows it.
+      await http
+        .request(`/_cluster/health${path}`, { query: { wait_for_status: status, timeout: WAIT } })
+        .catch((error) => {
+          // Elasticsearch answers HTTP 408 when the wait times out.
+          if (error instanceof HttpError && (error.body as { timed_out?: boolean } | undefined)?.timed_out === true) {
+            throw new Error(`index ${index} did not turn ${status} within ${WAIT}`);
+          }
+          throw error;
+        });
+      await then(http, path);
+    },
+    { failed: (error) => new Error(`Elasticsearch fault: ${describeError(error)}`, { cause: error }) },
+  );
 }
 
 const unassignableReplica: FaultScenario = {

@@ -7,8 +7,10 @@ import {
   factEvidence,
   formatBytes,
   formatPercent,
-  logEvidence,
+  notableLogRule,
+  notableLogs,
   type Rule,
+  round,
   signalEvidence,
 } from '@kubestack/plugin-sdk';
 import {
@@ -203,7 +205,7 @@ const diskWatermark: EsRule = {
           ...breaches
             .slice(0, SHOWN)
             .flatMap(({ node: each }) => [
-              factEvidence(`${each.name} disk used ratio`, round(usedRatio(each))),
+              factEvidence(`${each.name} disk used ratio`, round(usedRatio(each), 3)),
               factEvidence(`${each.name} disk available bytes`, each.diskAvailableBytes),
               factEvidence(`${each.name} disk total bytes`, each.diskTotalBytes),
             ]),
@@ -278,7 +280,7 @@ const heapPressure: EsRule = {
         evidence: pressured
           .slice(0, SHOWN)
           .flatMap(({ node, pressure }) => [
-            factEvidence(`${node.name} memory pressure (old gen used / max)`, round(pressure)),
+            factEvidence(`${node.name} memory pressure (old gen used / max)`, round(pressure, 3)),
             factEvidence(`${node.name} heap used ratio`, node.heapUsedRatio),
           ]),
       };
@@ -328,7 +330,7 @@ const threadPoolRejections: EsRule = {
           rejecting
             .map(
               ({ pool, signal, effect }) =>
-                `The ${pool} thread pool rejected up to ${round(signal.max)} requests/s (${round(signal.mean)}/s on average): ${effect}`,
+                `The ${pool} thread pool rejected up to ${round(signal.max, 3)} requests/s (${round(signal.mean, 3)}/s on average): ${effect}`,
             )
             .join('. ') +
           '. The node cannot keep up: spread load over more shards and nodes, use fewer and larger bulk requests, and make clients back off on 429.',
@@ -376,7 +378,7 @@ const tooManyShards: EsRule = {
     if (perNode === undefined || perNode.last < DEFAULT_MAX_SHARDS_PER_NODE * SHARD_LIMIT_WARNING) return null;
     return {
       severity: perNode.last >= DEFAULT_MAX_SHARDS_PER_NODE * SHARD_LIMIT_CRITICAL ? 'critical' : 'warning',
-      explanation: `${round(perNode.last)} active shards per data node, against the default limit of ${DEFAULT_MAX_SHARDS_PER_NODE}: ${consequence}`,
+      explanation: `${round(perNode.last, 3)} active shards per data node, against the default limit of ${DEFAULT_MAX_SHARDS_PER_NODE}: ${consequence}`,
       evidence: [signalEvidence(perNode)],
     };
   },
@@ -390,15 +392,14 @@ const circuitBreakerTrips: EsRule = {
   actions: ['clear-cache'],
   evaluate({ facts, signals, logs }) {
     const trips = signals.breaker_trips_rate;
-    const logged = logs.available ? logs.notable['circuit-breaking'] : undefined;
+    const logged = notableLogs(logs, 'circuit-breaking');
     const tripping = trips !== undefined && trips.max > 0;
     // The log is the fallback only when the metric is missing: a metric at 0 outranks old log lines.
-    const fromLogs = trips === undefined && logged !== undefined && logged.count > 0;
+    const fromLogs = trips === undefined && logged !== null;
     if (!tripping && !fromLogs) return null;
     const evidence: Evidence[] = [];
     if (trips !== undefined) evidence.push(signalEvidence(trips));
-    if (logged !== undefined && logged.count > 0)
-      evidence.push(logEvidence(logged.sample, logged.count, 'circuit-breaking'));
+    if (logged !== null) evidence.push(logged.evidence);
     for (const node of facts?.nodes ?? []) {
       for (const [breaker, count] of Object.entries(node.breakerTripsSinceStart)) {
         evidence.push(factEvidence(`${node.name} ${breaker} breaker trips since start`, count));
@@ -407,7 +408,7 @@ const circuitBreakerTrips: EsRule = {
     return {
       explanation:
         (tripping
-          ? `Circuit breakers tripped up to ${round(trips.max)} times/s in the window`
+          ? `Circuit breakers tripped up to ${round(trips.max, 3)} times/s in the window`
           : `${logged?.count} CircuitBreakingException(s) were logged in the window`) +
         ': requests asking for more memory than the breakers allow fail with 429. The message names the ' +
         'breaker: parent means the whole heap is full, fielddata means aggregations on text fields, request ' +
@@ -417,25 +418,18 @@ const circuitBreakerTrips: EsRule = {
   },
 };
 
-const masterNotDiscovered: EsRule = {
+const masterNotDiscovered: EsRule = notableLogRule({
   id: 'master-not-discovered',
   title: 'Nodes cannot find or elect a master',
   severity: 'critical',
-  signals: [],
+  pattern: 'master-not-discovered',
   actions: [],
-  evaluate({ logs }) {
-    const logged = logs.notable['master-not-discovered'];
-    if (!logs.available || logged === undefined || logged.count === 0) return null;
-    return {
-      explanation:
-        `${logged.count} "master not discovered" message(s) were logged: without an elected master the cluster ` +
-        'cannot create indices, update mappings or allocate shards, and writes soon fail. The message lists ' +
-        'the nodes discovered and the quorum needed: restore enough master-eligible nodes or fix discovery ' +
-        '(discovery.seed_hosts, transport port reachability).',
-      evidence: [logEvidence(logged.sample, logged.count, 'master-not-discovered')],
-    };
-  },
-};
+  explain: (count) =>
+    `${count} "master not discovered" message(s) were logged: without an elected master the cluster ` +
+    'cannot create indices, update mappings or allocate shards, and writes soon fail. The message lists ' +
+    'the nodes discovered and the quorum needed: restore enough master-eligible nodes or fix discovery ' +
+    '(discovery.seed_hosts, transport port reachability).',
+});
 
 export const rules: EsRule[] = [
   clusterRed,
@@ -487,8 +481,4 @@ function rejectionTotals(nodes: EsNode[]): Array<[string, number]> {
       totals.set(pool, (totals.get(pool) ?? 0) + count);
   }
   return [...totals].sort((a, b) => b[1] - a[1]);
-}
-
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }

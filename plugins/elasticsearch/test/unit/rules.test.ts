@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Evidence, runRules } from '@kubestack/plugin-sdk';
-import { contextFor, findingOf, firedRules } from '@kubestack/plugin-sdk/testkit';
+import { runRules } from '@kubestack/plugin-sdk';
+import { contextFor, factValue, findingOf, firedRules, matchesLogPattern } from '@kubestack/plugin-sdk/testkit';
 import { type EsNode, parseWatermark, requiredFreeBytes } from '../../src/connector.ts';
 import plugin, { type Facts } from '../../src/index.ts';
 
@@ -64,12 +64,6 @@ const healthySignals = {
 type Input = Parameters<typeof contextFor<Facts>>[1];
 const evaluate = (input: Input) => runRules(plugin, contextFor(plugin, input));
 const fired = (input: Input) => firedRules(plugin, contextFor(plugin, input));
-
-function factValue(evidence: Evidence[] | undefined, name: string): unknown {
-  const found = evidence?.find((item) => item.kind === 'fact' && item.name === name);
-  assert.ok(found?.kind === 'fact', `no fact evidence named "${name}"`);
-  return found.value;
-}
 
 /** A single-node cluster where one index asks for a replica it can never get. */
 const replicaOnSingleNode = facts({
@@ -289,8 +283,7 @@ describe('elasticsearch rules', () => {
 });
 
 describe('elasticsearch log patterns', () => {
-  const matches = (id: string, message: string) =>
-    new RegExp(plugin.logs.notable.find((pattern) => pattern.id === id)?.pattern ?? '^$', 'i').test(message);
+  const matches = (id: string, message: string) => matchesLogPattern(plugin, id, message);
 
   it('match real Elasticsearch lines and not the JVM flags logged at startup', () => {
     assert.ok(
