@@ -303,19 +303,19 @@ describe('kafka rules', () => {
 });
 
 describe('kafka log patterns', () => {
+  const matches = (id: string, message: string) => matchesLogPattern(plugin, id, message);
+
   it('match real broker lines and not the JVM flags logged at startup', () => {
     assert.ok(
-      matchesLogPattern(
-        plugin,
+      matches(
         'isr-shrink',
         '[Partition orders-3 broker=1] Shrinking ISR from 1,2,3 to 1,3. Leader: (highWatermark: 42)',
       ),
     );
-    assert.ok(matchesLogPattern(plugin, 'out-of-memory', 'java.lang.OutOfMemoryError: Direct buffer memory'));
-    assert.ok(!matchesLogPattern(plugin, 'out-of-memory', '-XX:+ExitOnOutOfMemoryError'));
+    assert.ok(matches('out-of-memory', 'java.lang.OutOfMemoryError: Direct buffer memory'));
+    assert.ok(!matches('out-of-memory', '-XX:+ExitOnOutOfMemoryError'));
     assert.ok(
-      matchesLogPattern(
-        plugin,
+      matches(
         'group-rebalance',
         '[GroupCoordinator 1]: Preparing to rebalance group billing in state PreparingRebalance',
       ),

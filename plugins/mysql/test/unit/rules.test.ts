@@ -326,31 +326,21 @@ describe('mysql rules', () => {
     });
 
     it('the notable patterns match the real server messages', () => {
-      assert.ok(matchesLogPattern(plugin, 'disk-full', "[ERROR] mysqld: The table 'tmp_sort' is full"));
-      assert.ok(matchesLogPattern(plugin, 'disk-full', '[ERROR] InnoDB: Tablespace full'));
+      const matches = (id: string, message: string) => matchesLogPattern(plugin, id, message);
+      assert.ok(matches('disk-full', "[ERROR] mysqld: The table 'tmp_sort' is full"));
+      assert.ok(matches('disk-full', '[ERROR] InnoDB: Tablespace full'));
       assert.ok(
-        matchesLogPattern(
-          plugin,
+        matches(
           'aborted-connection',
           "[Warning] Aborted connection 42 to db: 'shop' user: 'app' host: '10.0.0.5' (Got timeout reading communication packets)",
         ),
       );
+      assert.ok(matches('lock-wait-timeout', 'Lock wait timeout exceeded; try restarting transaction'));
+      assert.ok(matches('deadlock', 'InnoDB: Transactions deadlock detected, dumping detailed information.'));
       assert.ok(
-        matchesLogPattern(plugin, 'lock-wait-timeout', 'Lock wait timeout exceeded; try restarting transaction'),
+        matches('replication-error', "[ERROR] Slave SQL: Error 'Duplicate entry '7' for key 'PRIMARY'' on query"),
       );
-      assert.ok(
-        matchesLogPattern(plugin, 'deadlock', 'InnoDB: Transactions deadlock detected, dumping detailed information.'),
-      );
-      assert.ok(
-        matchesLogPattern(
-          plugin,
-          'replication-error',
-          "[ERROR] Slave SQL: Error 'Duplicate entry '7' for key 'PRIMARY'' on query",
-        ),
-      );
-      assert.ok(
-        matchesLogPattern(plugin, 'crash-recovery', '[Note] InnoDB: Starting crash recovery from checkpoint LSN=123'),
-      );
+      assert.ok(matches('crash-recovery', '[Note] InnoDB: Starting crash recovery from checkpoint LSN=123'));
     });
   });
 });

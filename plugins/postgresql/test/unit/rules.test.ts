@@ -347,38 +347,23 @@ describe('postgresql rules', () => {
     }
 
     it('the notable patterns match the real server messages', () => {
+      const matches = (id: string, message: string) => matchesLogPattern(plugin, id, message);
       assert.ok(
-        matchesLogPattern(
-          plugin,
+        matches(
           'too-many-connections',
           'FATAL:  remaining connection slots are reserved for non-replication superuser connections',
         ),
       );
+      assert.ok(matches('disk-full', 'PANIC:  could not write to file "pg_wal/xlogtemp.123": No space left on device'));
       assert.ok(
-        matchesLogPattern(
-          plugin,
-          'disk-full',
-          'PANIC:  could not write to file "pg_wal/xlogtemp.123": No space left on device',
-        ),
+        matches('idle-in-transaction-timeout', 'FATAL:  terminating connection due to idle-in-transaction timeout'),
+      );
+      assert.ok(matches('lock-timeout', 'ERROR:  canceling statement due to lock timeout'));
+      assert.ok(
+        matches('crash-recovery', 'LOG:  database system was not properly shut down; automatic recovery in progress'),
       );
       assert.ok(
-        matchesLogPattern(
-          plugin,
-          'idle-in-transaction-timeout',
-          'FATAL:  terminating connection due to idle-in-transaction timeout',
-        ),
-      );
-      assert.ok(matchesLogPattern(plugin, 'lock-timeout', 'ERROR:  canceling statement due to lock timeout'));
-      assert.ok(
-        matchesLogPattern(
-          plugin,
-          'crash-recovery',
-          'LOG:  database system was not properly shut down; automatic recovery in progress',
-        ),
-      );
-      assert.ok(
-        matchesLogPattern(
-          plugin,
+        matches(
           'xid-wraparound',
           'ERROR:  database is not accepting commands to avoid wraparound data loss in database "shop"',
         ),

@@ -334,30 +334,21 @@ describe('rabbitmq rules', () => {
 });
 
 describe('rabbitmq log patterns', () => {
+  const matches = (id: string, message: string) => matchesLogPattern(plugin, id, message);
+
   it('match real RabbitMQ 3.x lines', () => {
     const closing =
       "[info] <0.866.0> closing AMQP connection <0.866.0> (127.0.0.1:37006 -> 127.0.0.1:25672, vhost: '/', user: 'app')";
-    assert.ok(matchesLogPattern(plugin, 'closing-connection', closing));
+    assert.ok(matches('closing-connection', closing));
     assert.ok(
-      matchesLogPattern(
-        plugin,
+      matches(
         'missed-heartbeats',
         '[error] <0.1.0> closing AMQP connection <0.1.0> (10.0.0.9:4000 -> 10.0.0.2:5672):\nmissed heartbeats from client, timeout: 60s',
       ),
     );
+    assert.ok(matches('memory-alarm-set', '[warning] <0.2.0> memory resource limit alarm set on node rabbit@mq-0.'));
     assert.ok(
-      matchesLogPattern(
-        plugin,
-        'memory-alarm-set',
-        '[warning] <0.2.0> memory resource limit alarm set on node rabbit@mq-0.',
-      ),
-    );
-    assert.ok(
-      !matchesLogPattern(
-        plugin,
-        'memory-alarm-set',
-        '[warning] <0.2.0> memory resource limit alarm cleared on node rabbit@mq-0',
-      ),
+      !matches('memory-alarm-set', '[warning] <0.2.0> memory resource limit alarm cleared on node rabbit@mq-0'),
     );
   });
 });
