@@ -161,6 +161,19 @@ export async function collectFindings<F>(
   return { facts, findings, fired: findings.map((finding) => finding.rule) };
 }
 
+/**
+ * Injects `fault` on the real server at `url`, hands `check` what the connector and the rules see while it is in
+ * place (see collectFindings), and always undoes it.
+ */
+export async function duringFault<F, T>(
+  plugin: MiddlewarePlugin<F>,
+  fault: FaultScenario,
+  url: string,
+  check: (seen: { facts: F; findings: Finding[]; fired: string[] }) => Promise<T> | T,
+): Promise<T> {
+  return withFault(fault, url, async () => check(await collectFindings(plugin, url)));
+}
+
 /** Fails naming what fired when any of `rules` is among the `fired` rule ids. */
 export function assertNotFired(fired: string[], rules: string[]): void {
   assert.deepEqual(
@@ -180,16 +193,14 @@ export async function assertFaultsFireUntilUndone<F>(
   faults: FaultScenario[],
   url: string,
 ): Promise<void> {
-  const fired = async () => (await collectFindings(plugin, url)).fired;
   for (const scenario of faults) {
     await t.test(scenario.id, async () => {
-      await withFault(scenario, url, async () => {
-        const during = await fired();
+      await duringFault(plugin, scenario, url, ({ fired }) => {
         for (const rule of scenario.fires) {
-          assert.ok(during.includes(rule), `${rule} did not fire; fired: ${during.join(', ')}`);
+          assert.ok(fired.includes(rule), `${rule} did not fire; fired: ${fired.join(', ')}`);
         }
       });
-      assertNotFired(await fired(), scenario.fires);
+      assertNotFired((await collectFindings(plugin, url)).fired, scenario.fires);
     });
   }
 }
@@ -215,6 +226,24 @@ export async function collectRejects<F>(
     if (secret !== '') assert.ok(!error.message.includes(secret), 'the message shows the password');
   }
   return error;
+}
+
+/**
+ * Collecting facts from a local server that accepts connections and never answers (at `urlAt(port)`) rejects
+ * within `withinMs`, with a message matching `messageAt(port)` that never shows the URL's password.
+ */
+export async function collectTimesOut<F>(
+  plugin: MiddlewarePlugin<F>,
+  urlAt: (port: number) => string,
+  messageAt: (port: number) => RegExp,
+  { timeoutMs, withinMs }: { timeoutMs: number; withinMs: number },
+): Promise<void> {
+  await withSilentServer(async (port) => {
+    const started = Date.now();
+    await collectRejects(plugin, urlAt(port), messageAt(port), timeoutMs);
+    const took = Date.now() - started;
+    assert.ok(took < withinMs, `took ${took} ms, more than ${withinMs} ms`);
+  });
 }
 
 /** Runs `body` with the port of a local TCP server that accepts connections and never answers, then closes it. */

@@ -5,6 +5,8 @@ import { definePlugin, type FaultScenario, factEvidence, faultName, type Middlew
 import {
   assertNotFired,
   collectRejects,
+  collectTimesOut,
+  duringFault,
   factValue,
   faultById,
   faultNamed,
@@ -78,6 +80,66 @@ describe('testkit', () => {
       ),
       /should have failed/,
     );
+  });
+
+  it('collectTimesOut checks that collecting from a silent server gives up in time', async () => {
+    const slow = plugin(
+      (target, { timeoutMs }) =>
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error(`Demo ${target.instance.name}: timed out`)), timeoutMs),
+        ),
+    );
+    const urlAt = (port: number) => `demo://u:s3cret@127.0.0.1:${port}`;
+    const messageAt = (port: number) => new RegExp(`^Demo 127\\.0\\.0\\.1:${port}: timed out$`);
+    await collectTimesOut(slow, urlAt, messageAt, { timeoutMs: 20, withinMs: 2_000 });
+    await assert.rejects(collectTimesOut(slow, urlAt, messageAt, { timeoutMs: 200, withinMs: 50 }), /took \d+ ms/);
+  });
+
+  it('duringFault shows what the rules see while the fault is in place, and undoes it', async () => {
+    const events: string[] = [];
+    const fault: FaultScenario = {
+      id: 'hot',
+      title: 'Hot',
+      fires: ['hot'],
+      inject: async () => {
+        events.push('inject');
+        return async () => {
+          events.push('undo');
+        };
+      },
+    };
+    const demo = definePlugin<number>({
+      ...plugin(async () => {
+        events.push('collect');
+        return 3;
+      }),
+      rules: [
+        {
+          id: 'hot',
+          title: 'Hot',
+          severity: 'warning',
+          signals: [],
+          actions: [],
+          evaluate: ({ facts, instance }) =>
+            facts === 3 ? { explanation: `hot at ${instance.name}`, evidence: [factEvidence('level', facts)] } : null,
+        },
+      ],
+    });
+    const seen = await duringFault(demo, fault, 'demo://127.0.0.1:7', (during) => {
+      events.push('check');
+      return during;
+    });
+    assert.deepEqual(events, ['inject', 'collect', 'check', 'undo']);
+    assert.equal(seen.facts, 3);
+    assert.deepEqual(seen.fired, ['hot']);
+    assert.equal(seen.findings[0]?.explanation, 'hot at 127.0.0.1:7');
+    await assert.rejects(
+      duringFault(demo, fault, 'demo://127.0.0.1:7', () => {
+        throw new Error('check failed');
+      }),
+      /check failed/,
+    );
+    assert.equal(events.at(-1), 'undo');
   });
 
   it('withSilentServer accepts connections that never get an answer, and closes after', async () => {
