@@ -12,12 +12,12 @@ import {
   assertNotFired,
   collectFindings,
   collectRejects,
+  duringFault,
   factValue,
   faultById,
   faultNamed,
   findingOf,
   serviceFromEnv,
-  withFault,
 } from '@kubestack/plugin-sdk/testkit';
 import { faults } from '../../src/faults.ts';
 import plugin from '../../src/index.ts';
@@ -37,8 +37,7 @@ describe('elasticsearch plugin against a real cluster', { skip: service.skip }, 
   });
 
   it('sees an unallocatable replica with its reason', async () => {
-    await withFault(faultById(faults, 'unassignable-replica'), url, async () => {
-      const { facts, findings } = await collectFindings(plugin, url);
+    await duringFault(plugin, faultById(faults, 'unassignable-replica'), url, ({ facts, findings }) => {
       const replicated = faultNamed(
         facts.unassigned.map((shard) => shard.index),
         'replicated',
@@ -53,8 +52,7 @@ describe('elasticsearch plugin against a real cluster', { skip: service.skip }, 
   });
 
   it('sees a read-only index', async () => {
-    await withFault(faultById(faults, 'read-only-index'), url, async () => {
-      const { facts, findings } = await collectFindings(plugin, url);
+    await duringFault(plugin, faultById(faults, 'read-only-index'), url, ({ facts, findings }) => {
       const blocked = faultNamed(facts.readOnlyIndices, 'blocked');
       const readOnly = findingOf(findings, 'read-only-indices');
       assert.equal(readOnly?.severity, 'critical');

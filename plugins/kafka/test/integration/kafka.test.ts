@@ -11,12 +11,12 @@ import {
   assertNotFired,
   collectFindings,
   collectRejects,
+  duringFault,
   factValue,
   faultById,
   faultNamed,
   findingOf,
   serviceFromEnv,
-  withFault,
 } from '@kubestack/plugin-sdk/testkit';
 import type { ConsumerGroup } from '../../src/connector.ts';
 import { faults } from '../../src/faults.ts';
@@ -40,8 +40,7 @@ describe('kafka plugin against a real broker', { skip: service.skip }, () => {
   });
 
   it('sees a group with a live member that falls behind', async () => {
-    await withFault(faultById(faults, 'consumer-group-lag'), url, async () => {
-      const { facts, findings } = await collectFindings(plugin, url);
+    await duringFault(plugin, faultById(faults, 'consumer-group-lag'), url, ({ facts, findings }) => {
       const group = faultGroup(facts, 'stalled');
       const active = findingOf(findings, 'consumer-group-lag');
       assert.ok(active, 'consumer-group-lag did not fire');
@@ -56,8 +55,7 @@ describe('kafka plugin against a real broker', { skip: service.skip }, () => {
   });
 
   it('sees an inactive group with lag once its member left', async () => {
-    await withFault(faultById(faults, 'inactive-group-with-lag'), url, async () => {
-      const { facts, findings } = await collectFindings(plugin, url);
+    await duringFault(plugin, faultById(faults, 'inactive-group-with-lag'), url, ({ facts, findings }) => {
       const group = faultGroup(facts, 'abandoned');
       const topic = group.partitions[0]?.topic ?? '';
       const inactive = findingOf(findings, 'inactive-group-with-lag');

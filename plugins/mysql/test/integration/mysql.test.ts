@@ -11,12 +11,12 @@ import {
   collectFacts,
   collectFindings,
   collectRejects,
+  collectTimesOut,
+  duringFault,
   factValue,
   faultById,
   findingOf,
   serviceFromEnv,
-  withFault,
-  withSilentServer,
 } from '@kubestack/plugin-sdk/testkit';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 import { FAULT_TAG, faults } from '../../src/faults.ts';
@@ -57,12 +57,11 @@ describe('mysql plugin against a real server', { skip: service.skip }, () => {
   });
 
   it('names the idle transaction that holds a row lock another statement waits on', async () => {
-    await withFault(faultById(faults, ROW_LOCK), url, async () => {
-      const { facts, findings } = await collectFindings(plugin, url);
+    await duringFault(plugin, faultById(faults, ROW_LOCK), url, ({ facts, findings, fired }) => {
       const wait = facts.lockWaits?.find((lockWait) => lockWait.waitingQuery?.includes(FAULT_TAG));
       assert.ok(wait !== undefined, "the scenario's SELECT … FOR UPDATE waits on a row lock");
       const finding = findingOf(findings, 'row-lock-blocker');
-      assert.ok(finding !== undefined, `fired: ${findings.map((f) => f.rule).join(', ')}`);
+      assert.ok(finding !== undefined, `fired: ${fired.join(', ')}`);
       assert.equal(factValue(finding.evidence, 'blocking thread'), wait.blockingThread);
       assert.equal(finding.severity, 'warning');
       assert.equal(factValue(finding.evidence, 'blocking thread command'), 'Sleep');
@@ -75,15 +74,15 @@ describe('mysql plugin against a real server', { skip: service.skip }, () => {
   it('warns when connections approach a lowered max_connections, then restores it', async () => {
     const original = await maxConnections(admin);
     const before = await collectFacts(plugin, url);
-    const { lowered, result } = await withFault(faultById(faults, CONNECTIONS), url, async () => ({
+    const { lowered, result } = await duringFault(plugin, faultById(faults, CONNECTIONS), url, async (result) => ({
       lowered: await maxConnections(admin),
-      result: await collectFindings(plugin, url),
+      result,
     }));
     assert.equal(await maxConnections(admin), original, 'max_connections restored');
     assert.ok(lowered < original, `lowered to ${lowered} from ${original}`);
 
     const finding = findingOf(result.findings, 'connections-near-limit');
-    assert.ok(finding !== undefined, `fired: ${result.findings.map((f) => f.rule).join(', ')}`);
+    assert.ok(finding !== undefined, `fired: ${result.fired.join(', ')}`);
     assert.equal(factValue(finding.evidence, 'max_connections'), lowered);
     const used = Number(factValue(finding.evidence, 'Threads_connected'));
     assert.ok(used / lowered >= THRESHOLDS.connectionsRatio.warning, `${used} of ${lowered}`);
@@ -113,15 +112,11 @@ describe('mysql connector failures', () => {
   });
 
   it('gives up on a server that never answers within timeoutMs', async () => {
-    await withSilentServer(async (port) => {
-      const started = Date.now();
-      await collectRejects(
-        plugin,
-        `mysql://u:s3cret-pw@127.0.0.1:${port}/`,
-        new RegExp(`^MySQL 127\\.0\\.0\\.1:${port}: connecting failed`),
-        500,
-      );
-      assert.ok(Date.now() - started < 3000, 'rejects near the timeout');
-    });
+    await collectTimesOut(
+      plugin,
+      (port) => `mysql://u:s3cret-pw@127.0.0.1:${port}/`,
+      (port) => new RegExp(`^MySQL 127\\.0\\.0\\.1:${port}: connecting failed`),
+      { timeoutMs: 500, withinMs: 3000 },
+    );
   });
 });

@@ -11,13 +11,13 @@ import {
   assertNotFired,
   collectFindings,
   collectRejects,
+  duringFault,
   eventually,
   factValue,
   faultById,
   faultNamed,
   findingOf,
   serviceFromEnv,
-  withFault,
 } from '@kubestack/plugin-sdk/testkit';
 import { connect } from 'amqplib';
 import { faults } from '../../src/faults.ts';
@@ -40,22 +40,28 @@ describe('rabbitmq plugin against a real broker', { skip: management.skip }, () 
   });
 
   it('sees a backlog without consumers', async () => {
-    await withFault(faultById(faults, 'queue-backlog-without-consumers'), managementUrl, async () => {
-      const { facts, findings } = await collectFindings(plugin, managementUrl);
-      const backlog = faultNamed(
-        facts.queues.map((queue) => queue.name),
-        'backlog',
-      );
-      const orphaned = findingOf(findings, 'queue-backlog-without-consumers');
-      assert.equal(orphaned?.severity, 'warning');
-      assert.equal(factValue(orphaned?.evidence, `queue "${backlog}" (vhost /) messages ready`), BACKLOG_WARNING + 500);
-      assert.equal(factValue(orphaned?.evidence, `queue "${backlog}" (vhost /) consumers`), 0);
-    });
+    await duringFault(
+      plugin,
+      faultById(faults, 'queue-backlog-without-consumers'),
+      managementUrl,
+      ({ facts, findings }) => {
+        const backlog = faultNamed(
+          facts.queues.map((queue) => queue.name),
+          'backlog',
+        );
+        const orphaned = findingOf(findings, 'queue-backlog-without-consumers');
+        assert.equal(orphaned?.severity, 'warning');
+        assert.equal(
+          factValue(orphaned?.evidence, `queue "${backlog}" (vhost /) messages ready`),
+          BACKLOG_WARNING + 500,
+        );
+        assert.equal(factValue(orphaned?.evidence, `queue "${backlog}" (vhost /) consumers`), 0);
+      },
+    );
   });
 
   it('sees a queue at its max-length', async () => {
-    await withFault(faultById(faults, 'queue-at-max-length'), managementUrl, async () => {
-      const { facts, findings } = await collectFindings(plugin, managementUrl);
+    await duringFault(plugin, faultById(faults, 'queue-at-max-length'), managementUrl, ({ facts, findings }) => {
       const capped = faultNamed(
         facts.queues.map((queue) => queue.name),
         'capped',

@@ -14,14 +14,15 @@ import {
   assertNotFired,
   collectFacts,
   collectRejects,
+  collectTimesOut,
   contextFor,
+  duringFault,
   eventually,
   factValue,
   faultById,
   findingOf,
   serviceFromEnv,
   withFault,
-  withSilentServer,
 } from '@kubestack/plugin-sdk/testkit';
 import { Redis } from 'ioredis';
 import { faults } from '../../src/faults.ts';
@@ -72,28 +73,31 @@ describe('redis connector and rules on a real server', { skip: service.skip }, (
   test('memory near maxmemory under noeviction fires from real facts, and undo restores the limit', async () => {
     const originalMaxmemory = await configGet('maxmemory');
     const originalPolicy = await configGet('maxmemory-policy');
-    await withFault(faultById(faults, 'memory-near-maxmemory-noeviction'), url, async () => {
-      const facts = await collectFacts(plugin, url);
-      const limit = Number(await configGet('maxmemory'));
-      assert.ok(limit > 0 && limit !== Number(originalMaxmemory), `maxmemory ${limit}`);
-      assert.equal(facts.memory.maxmemoryBytes, limit);
-      const finding = findingOf(findingsFrom(url, facts), 'memory-near-limit-noeviction');
-      assert.ok(finding, `not fired at ${facts.memory.usedBytes} of ${limit} bytes`);
-      const share = facts.memory.usedBytes / limit;
-      assert.equal(finding.severity, share >= 0.95 ? 'critical' : 'warning');
-      assert.equal(factValue(finding.evidence, 'maxmemory'), limit);
-      assert.equal(factValue(finding.evidence, 'maxmemory_policy'), 'noeviction');
-    });
+    await duringFault(
+      plugin,
+      faultById(faults, 'memory-near-maxmemory-noeviction'),
+      url,
+      async ({ facts, findings }) => {
+        const limit = Number(await configGet('maxmemory'));
+        assert.ok(limit > 0 && limit !== Number(originalMaxmemory), `maxmemory ${limit}`);
+        assert.equal(facts.memory.maxmemoryBytes, limit);
+        const finding = findingOf(findings, 'memory-near-limit-noeviction');
+        assert.ok(finding, `not fired at ${facts.memory.usedBytes} of ${limit} bytes`);
+        const share = facts.memory.usedBytes / limit;
+        assert.equal(finding.severity, share >= 0.95 ? 'critical' : 'warning');
+        assert.equal(factValue(finding.evidence, 'maxmemory'), limit);
+        assert.equal(factValue(finding.evidence, 'maxmemory_policy'), 'noeviction');
+      },
+    );
     assert.equal(await configGet('maxmemory'), originalMaxmemory);
     assert.equal(await configGet('maxmemory-policy'), originalPolicy);
   });
 
   test('a client blocked in BLPOP fires the blocked-clients rule', async () => {
-    await withFault(faultById(faults, 'client-blocked-in-blpop'), url, async () => {
-      const facts = await collectFacts(plugin, url);
+    await duringFault(plugin, faultById(faults, 'client-blocked-in-blpop'), url, ({ facts, findings }) => {
       assert.ok(facts.clients.blocked > 0);
       assert.ok((facts.clientList?.blocked ?? 0) >= 1);
-      const finding = findingOf(findingsFrom(url, facts), 'blocked-clients');
+      const finding = findingOf(findings, 'blocked-clients');
       assert.ok(finding);
       assert.equal(factValue(finding.evidence, 'blocked_clients'), facts.clients.blocked);
     });
@@ -168,16 +172,12 @@ describe('redis connector failures', () => {
   });
 
   test('a server that accepts but never answers rejects within the timeout', async () => {
-    await withSilentServer(async (port) => {
-      const started = Date.now();
-      await collectRejects(
-        plugin,
-        `redis://127.0.0.1:${port}`,
-        /^Redis 127\.0\.0\.1:\d+: INFO failed: Command timed out$/,
-        300,
-      );
-      assert.ok(Date.now() - started < 2_000, `took ${Date.now() - started} ms`);
-    });
+    await collectTimesOut(
+      plugin,
+      (port) => `redis://127.0.0.1:${port}`,
+      () => /^Redis 127\.0\.0\.1:\d+: INFO failed: Command timed out$/,
+      { timeoutMs: 300, withinMs: 2_000 },
+    );
   });
 });
 
