@@ -7,11 +7,13 @@ import {
   factEvidence,
   formatBytes,
   formatPercent,
+  levelAbove,
   notableLogRule,
   notableLogs,
   type Rule,
   round,
   signalEvidence,
+  type Thresholds,
 } from '@kubestack/plugin-sdk';
 import {
   DEFAULT_MAX_SHARDS_PER_NODE,
@@ -22,11 +24,9 @@ import {
 } from './connector.ts';
 
 /** Old-generation heap share GC cannot reclaim (Elasticsearch's own memory-pressure guidance). */
-export const MEMORY_PRESSURE_WARNING = 0.75;
-export const MEMORY_PRESSURE_CRITICAL = 0.85;
+export const MEMORY_PRESSURE: Thresholds = { warning: 0.75, critical: 0.85 };
 /** Share of cluster.max_shards_per_node × data nodes in use; at 100 % new indices are refused. */
-export const SHARD_LIMIT_WARNING = 0.8;
-export const SHARD_LIMIT_CRITICAL = 0.95;
+export const SHARD_LIMIT_USED: Thresholds = { warning: 0.8, critical: 0.95 };
 /** Elasticsearch defaults, used only when the signals must stand in for the facts. */
 const DEFAULT_HIGH_WATERMARK = 0.9;
 const DEFAULT_FLOOD_STAGE = 0.95;
@@ -267,7 +267,7 @@ const heapPressure: EsRule = {
     if (facts !== undefined) {
       const pressured = facts.nodes
         .flatMap((node) =>
-          node.memoryPressure !== null && node.memoryPressure >= MEMORY_PRESSURE_WARNING
+          node.memoryPressure !== null && node.memoryPressure >= MEMORY_PRESSURE.warning
             ? [{ node, pressure: node.memoryPressure }]
             : [],
         )
@@ -275,7 +275,7 @@ const heapPressure: EsRule = {
       const [worst] = pressured;
       if (worst === undefined) return null;
       return {
-        severity: worst.pressure >= MEMORY_PRESSURE_CRITICAL ? 'critical' : 'warning',
+        severity: worst.pressure >= MEMORY_PRESSURE.critical ? 'critical' : 'warning',
         explanation: `Node ${worst.node.name} has ${formatPercent(worst.pressure)} of its heap in the old generation (heap ${formatPercent(worst.node.heapUsedRatio)} used): ${advice}`,
         evidence: pressured
           .slice(0, SHOWN)
@@ -289,11 +289,12 @@ const heapPressure: EsRule = {
     if (heap === undefined || heap.limit === undefined) return null;
     // The lowest point of the window: right after collections, i.e. what GC could not free.
     const floor = heap.min / heap.limit;
-    if (floor < MEMORY_PRESSURE_WARNING) return null;
+    const severity = levelAbove(floor, MEMORY_PRESSURE);
+    if (severity === null) return null;
     const evidence = [signalEvidence(heap)];
     if (signals.gc_time_ratio !== undefined) evidence.push(signalEvidence(signals.gc_time_ratio));
     return {
-      severity: floor >= MEMORY_PRESSURE_CRITICAL ? 'critical' : 'warning',
+      severity,
       explanation: `Heap never fell below ${formatPercent(floor)} of its ${formatBytes(heap.limit)} maximum in the window: ${advice}`,
       evidence,
     };
@@ -361,9 +362,10 @@ const tooManyShards: EsRule = {
       const open = facts.activeShards + facts.unassignedShards;
       const limit = facts.maxShardsPerNode * Math.max(1, facts.numberOfDataNodes);
       const ratio = open / limit;
-      if (ratio < SHARD_LIMIT_WARNING) return null;
+      const severity = levelAbove(ratio, SHARD_LIMIT_USED);
+      if (severity === null) return null;
       return {
-        severity: ratio >= SHARD_LIMIT_CRITICAL ? 'critical' : 'warning',
+        severity,
         explanation:
           `${open} shards are open against a limit of ${limit} (${facts.maxShardsPerNode} per node × ` +
           `${facts.numberOfDataNodes} data nodes, ${formatPercent(ratio)}): ${consequence}`,
@@ -375,9 +377,11 @@ const tooManyShards: EsRule = {
       };
     }
     const perNode = signals.shards_per_data_node;
-    if (perNode === undefined || perNode.last < DEFAULT_MAX_SHARDS_PER_NODE * SHARD_LIMIT_WARNING) return null;
+    const severity =
+      perNode === undefined ? null : levelAbove(perNode.last / DEFAULT_MAX_SHARDS_PER_NODE, SHARD_LIMIT_USED);
+    if (perNode === undefined || severity === null) return null;
     return {
-      severity: perNode.last >= DEFAULT_MAX_SHARDS_PER_NODE * SHARD_LIMIT_CRITICAL ? 'critical' : 'warning',
+      severity,
       explanation: `${round(perNode.last, 3)} active shards per data node, against the default limit of ${DEFAULT_MAX_SHARDS_PER_NODE}: ${consequence}`,
       evidence: [signalEvidence(perNode)],
     };

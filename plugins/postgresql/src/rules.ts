@@ -138,9 +138,10 @@ const idleInTransaction: PgRule = {
       };
     }
     const age = signals['idle-in-transaction-age'];
-    if (age === undefined || age.max < limit.warning) return null;
+    const severity = age === undefined ? null : levelAbove(age.max, limit);
+    if (age === undefined || severity === null) return null;
     return {
-      severity: age.max >= limit.critical ? 'critical' : 'warning',
+      severity,
       explanation:
         `A session idle inside a transaction had that transaction open for ${formatDuration(age.max)} ` +
         `(now ${formatDuration(age.last)}). ${consequence} Next: find it in pg_stat_activity ` +
@@ -219,9 +220,10 @@ const longRunningQueries: PgRule = {
       };
     }
     const age = signals['active-transaction-age'];
-    if (age === undefined || age.max < limit.warning) return null;
+    const severity = age === undefined ? null : levelAbove(age.max, limit);
+    if (age === undefined || severity === null) return null;
     return {
-      severity: age.max >= limit.critical ? 'critical' : 'warning',
+      severity,
       explanation:
         `A session running a statement had its transaction open for ${formatDuration(age.max)} ` +
         `(now ${formatDuration(age.last)}; the exporter does not say which session, autovacuum included). ` +

@@ -7,11 +7,13 @@ import {
   factEvidence,
   formatBytes,
   formatPercent,
+  levelAbove,
   notableLogRule,
   type Rule,
   type RuleOutcome,
   round,
   signalEvidence,
+  type Thresholds,
 } from '@kubestack/plugin-sdk';
 import type { Facts, RabbitNode, RabbitQueue } from './connector.ts';
 
@@ -26,10 +28,9 @@ export const MEMORY_NEAR_WATERMARK = 0.9;
 /** Free disk under this multiple of the disk free limit leaves little room before the alarm. */
 export const DISK_NEAR_LIMIT_FACTOR = 2;
 /** New connections per second, sustained. */
-export const CHURN_WARNING = 10;
-export const CHURN_CRITICAL = 100;
-export const DESCRIPTORS_WARNING = 0.8;
-export const DESCRIPTORS_CRITICAL = 0.95;
+export const CHURN_PER_SECOND: Thresholds = { warning: 10, critical: 100 };
+/** Share of a node's file descriptor or socket limit in use. */
+export const DESCRIPTORS_USED: Thresholds = { warning: 0.8, critical: 0.95 };
 /** Fraction of a queue's max-length at which it is about to overflow. */
 export const MAX_LENGTH_NEAR = 0.9;
 
@@ -273,9 +274,10 @@ const connectionChurn: RabbitRule = {
       'client opening a connection per message or request and make it reuse a long-lived connection.';
     if (facts !== undefined) {
       const opened = facts.connectionsOpenedPerSecond;
-      if (opened < CHURN_WARNING) return null;
+      const severity = levelAbove(opened, CHURN_PER_SECOND);
+      if (severity === null) return null;
       return {
-        severity: opened >= CHURN_CRITICAL ? 'critical' : 'warning',
+        severity,
         explanation:
           `${round(opened, 1)} connections are opened and ${round(facts.connectionsClosedPerSecond, 1)} closed per ` +
           `second while ${facts.connections} are open. ${advice}`,
@@ -288,11 +290,12 @@ const connectionChurn: RabbitRule = {
     }
     const opened = signals.connections_opened_rate;
     // The mean over the window: a sustained rate, not a reconnect burst after a restart.
-    if (opened === undefined || opened.mean < CHURN_WARNING) return null;
+    const severity = opened === undefined ? null : levelAbove(opened.mean, CHURN_PER_SECOND);
+    if (opened === undefined || severity === null) return null;
     const evidence = [signalEvidence(opened)];
     if (signals.connections !== undefined) evidence.push(signalEvidence(signals.connections));
     return {
-      severity: opened.mean >= CHURN_CRITICAL ? 'critical' : 'warning',
+      severity,
       explanation: `On average ${round(opened.mean, 1)} connections were opened per second over the window. ${advice}`,
       evidence,
     };
@@ -313,13 +316,13 @@ const fileDescriptorsNearLimit: RabbitRule = {
       const usage = facts.nodes
         .flatMap((node) => {
           const tightest = tightestDescriptorUsage(node);
-          return tightest !== undefined && tightest.ratio >= DESCRIPTORS_WARNING ? [{ node, ...tightest }] : [];
+          return tightest !== undefined && tightest.ratio >= DESCRIPTORS_USED.warning ? [{ node, ...tightest }] : [];
         })
         .sort((a, b) => b.ratio - a.ratio);
       const [worst] = usage;
       if (worst === undefined) return null;
       return {
-        severity: worst.ratio >= DESCRIPTORS_CRITICAL ? 'critical' : 'warning',
+        severity: worst.ratio >= DESCRIPTORS_USED.critical ? 'critical' : 'warning',
         explanation:
           `${worst.node.name} uses ${worst.used} of ${worst.limit} ${worst.what} (${formatPercent(worst.ratio)}); ` +
           consequence,
@@ -336,9 +339,10 @@ const fileDescriptorsNearLimit: RabbitRule = {
     const descriptors = signals.file_descriptors;
     if (descriptors === undefined || descriptors.limit === undefined) return null;
     const ratio = descriptors.last / descriptors.limit;
-    if (ratio < DESCRIPTORS_WARNING) return null;
+    const severity = levelAbove(ratio, DESCRIPTORS_USED);
+    if (severity === null) return null;
     return {
-      severity: ratio >= DESCRIPTORS_CRITICAL ? 'critical' : 'warning',
+      severity,
       explanation: `${descriptors.last} of ${descriptors.limit} file descriptors are in use (${formatPercent(ratio)}); ${consequence}`,
       evidence: [signalEvidence(descriptors)],
     };
