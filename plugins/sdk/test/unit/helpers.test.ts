@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  definePlugin,
   excerpt,
   type LogLine,
+  type LogSummary,
   largestBy,
   levelAbove,
   levelBelow,
@@ -13,10 +13,9 @@ import {
   notableLogs,
   redactUrl,
   round,
-  runRules,
   windowSeconds,
 } from '../../src/index.ts';
-import { contextFor } from '../../src/testkit.ts';
+import { instanceRef } from '../../src/testkit.ts';
 
 describe('severity from thresholds', () => {
   const limit = { warning: 0.8, critical: 0.95 };
@@ -132,39 +131,23 @@ describe('notable log lines', () => {
       actions: ['free-disk'],
       explain: (count) => `${count} line(s) report a full disk.`,
     });
-    const plugin = definePlugin<undefined>({
-      id: 'demo',
-      displayName: 'Demo',
-      category: 'database',
-      discovery: { query: 'demo_up' },
-      signals: [],
-      logs: { serviceType: 'demo', notable: [{ id: 'disk-full', pattern: 'disk full', meaning: 'no space' }] },
-      rules: [rule],
-      connector: { defaultUrl: (address) => `demo://${address}`, collect: async () => undefined },
-      actions: [
-        {
-          id: 'free-disk',
-          title: 'Free disk',
-          description: 'd',
-          risk: 'low',
-          reversible: false,
-          params: { type: 'object', properties: {} },
-        },
-      ],
+    const evaluate = (summary: LogSummary) =>
+      rule.evaluate({
+        instance: instanceRef({ id: 'demo' }, 'db:5432'),
+        window: { from: new Date(0), to: new Date(900_000) },
+        signals: {},
+        facts: undefined,
+        logs: summary,
+      });
+    assert.deepEqual(
+      { id: rule.id, title: rule.title, severity: rule.severity, signals: rule.signals, actions: rule.actions },
+      { id: 'disk-full', title: 'Disk full', severity: 'critical', signals: [], actions: ['free-disk'] },
+    );
+    assert.deepEqual(evaluate(logs(true, 2)), {
+      explanation: '2 line(s) report a full disk.',
+      evidence: [{ kind: 'log', pattern: 'disk-full', lines: [line], count: 2 }],
     });
-    assert.deepEqual(runRules(plugin, contextFor(plugin, { logs: logs(true, 2) })), [
-      {
-        id: 'demo.disk-full',
-        rule: 'disk-full',
-        severity: 'critical',
-        title: 'Disk full',
-        explanation: '2 line(s) report a full disk.',
-        evidence: [{ kind: 'log', pattern: 'disk-full', lines: [line], count: 2 }],
-        actions: ['free-disk'],
-      },
-    ]);
-    assert.deepEqual(rule.signals, []);
-    assert.deepEqual(runRules(plugin, contextFor(plugin, { logs: logs(true, 0) })), []);
-    assert.deepEqual(runRules(plugin, contextFor(plugin, { logs: logs(false, 2) })), []);
+    assert.equal(evaluate(logs(true, 0)), null);
+    assert.equal(evaluate(logs(false, 2)), null);
   });
 });
