@@ -1,6 +1,9 @@
 /**
  * Key Elasticsearch signals from prometheus-community/elasticsearch_exporter. Node-level series carry
  * a `name` label per node; sums keep the queries valid whether the exporter reports one node or all.
+ * Counters become rates over `{{rate_interval}}` (at least four scrapes and one query step, set by the
+ * analyzer), so they neither vanish with slow scrapes nor skip data between steps; no rule here
+ * depends on a particular range.
  */
 import type { SignalSpec } from '@kubestack/plugin-sdk';
 
@@ -35,7 +38,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'gc_time_ratio',
     name: 'Time spent in GC',
-    query: 'sum(rate(elasticsearch_jvm_gc_collection_seconds_sum{instance="{{instance}}"}[1m]))',
+    query: 'sum(rate(elasticsearch_jvm_gc_collection_seconds_sum{instance="{{instance}}"}[{{rate_interval}}]))',
     unit: 'ratio',
     badDirection: 'up',
     description: 'Fraction of wall time spent collecting garbage; above a few percent requests stall.',
@@ -53,7 +56,8 @@ export const signals: SignalSpec[] = [
   {
     id: 'write_rejections_rate',
     name: 'Write thread pool rejections',
-    query: 'sum(rate(elasticsearch_thread_pool_rejected_count{instance="{{instance}}",type="write"}[1m]))',
+    query:
+      'sum(rate(elasticsearch_thread_pool_rejected_count{instance="{{instance}}",type="write"}[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'up',
     description: 'Bulk/index requests refused because the write queue is full (HTTP 429).',
@@ -61,7 +65,8 @@ export const signals: SignalSpec[] = [
   {
     id: 'search_rejections_rate',
     name: 'Search thread pool rejections',
-    query: 'sum(rate(elasticsearch_thread_pool_rejected_count{instance="{{instance}}",type="search"}[1m]))',
+    query:
+      'sum(rate(elasticsearch_thread_pool_rejected_count{instance="{{instance}}",type="search"}[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'up',
     description: 'Search requests refused because the search queue is full (HTTP 429).',
@@ -69,7 +74,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'breaker_trips_rate',
     name: 'Circuit breaker trips',
-    query: 'sum(rate(elasticsearch_breakers_tripped{instance="{{instance}}"}[1m]))',
+    query: 'sum(rate(elasticsearch_breakers_tripped{instance="{{instance}}"}[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'up',
     description: 'Requests refused by a memory circuit breaker (CircuitBreakingException, HTTP 429).',
@@ -95,7 +100,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'indexing_rate',
     name: 'Documents indexed',
-    query: 'sum(rate(elasticsearch_indices_indexing_index_total{instance="{{instance}}"}[1m]))',
+    query: 'sum(rate(elasticsearch_indices_indexing_index_total{instance="{{instance}}"}[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'both',
     description: 'Documents indexed per second on primaries and replicas.',
@@ -103,7 +108,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'search_rate',
     name: 'Search queries',
-    query: 'sum(rate(elasticsearch_indices_search_query_total{instance="{{instance}}"}[1m]))',
+    query: 'sum(rate(elasticsearch_indices_search_query_total{instance="{{instance}}"}[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'both',
     description: 'Shard-level search queries per second.',

@@ -2,6 +2,9 @@
  * Key Kafka broker signals from the Prometheus JMX exporter (default Kafka rules: MBean names
  * lower-cased, Meters as `_total` counters, gauges as is). Broker-wide BrokerTopicMetrics are the
  * series without a `topic` label; `topic=""` selects them even when per-topic series exist.
+ * Counters become rates over `{{rate_interval}}` (at least four scrapes and one query step, set by the
+ * analyzer), so they neither vanish with slow scrapes nor skip data between steps; no rule here
+ * depends on a particular range.
  */
 import type { SignalSpec } from '@kubestack/plugin-sdk';
 
@@ -42,7 +45,9 @@ export const signals: SignalSpec[] = [
   {
     id: 'messages_in_rate',
     name: 'Messages in',
-    query: 'sum(rate(kafka_server_brokertopicmetrics_messagesin_total{instance="{{instance}}",topic=""}[1m]))',
+    query:
+      'sum(rate(kafka_server_brokertopicmetrics_messagesin_total{instance="{{instance}}",topic=""}' +
+      '[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'both',
     description: 'Messages appended to the broker per second.',
@@ -50,7 +55,8 @@ export const signals: SignalSpec[] = [
   {
     id: 'bytes_in_rate',
     name: 'Bytes in',
-    query: 'sum(rate(kafka_server_brokertopicmetrics_bytesin_total{instance="{{instance}}",topic=""}[1m]))',
+    query:
+      'sum(rate(kafka_server_brokertopicmetrics_bytesin_total{instance="{{instance}}",topic=""}[{{rate_interval}}]))',
     unit: 'bytes_per_second',
     badDirection: 'both',
     description: 'Bytes produced to the broker per second (replication excluded).',
@@ -58,7 +64,8 @@ export const signals: SignalSpec[] = [
   {
     id: 'bytes_out_rate',
     name: 'Bytes out',
-    query: 'sum(rate(kafka_server_brokertopicmetrics_bytesout_total{instance="{{instance}}",topic=""}[1m]))',
+    query:
+      'sum(rate(kafka_server_brokertopicmetrics_bytesout_total{instance="{{instance}}",topic=""}[{{rate_interval}}]))',
     unit: 'bytes_per_second',
     badDirection: 'both',
     description: 'Bytes fetched by consumers per second (replication excluded).',
@@ -82,7 +89,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'isr_shrinks_rate',
     name: 'ISR shrinks',
-    query: 'sum(rate(kafka_server_replicamanager_isrshrinks_total{instance="{{instance}}"}[1m]))',
+    query: 'sum(rate(kafka_server_replicamanager_isrshrinks_total{instance="{{instance}}"}[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'up',
     description: 'Replicas dropped from in-sync replica sets per second: followers lagging or brokers flapping.',

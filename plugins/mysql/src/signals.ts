@@ -1,4 +1,9 @@
-/** Key MySQL / MariaDB signals, from mysqld_exporter's default collectors. */
+/**
+ * Key MySQL / MariaDB signals, from mysqld_exporter's default collectors.
+ * Counters become rates over `{{rate_interval}}` (at least four scrapes and one query step, set by the
+ * analyzer), so they neither vanish with slow scrapes nor skip data between steps; no rule here
+ * depends on a particular range.
+ */
 import type { SignalSpec } from '@kubestack/plugin-sdk';
 
 const at = 'instance="{{instance}}"';
@@ -24,7 +29,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'slow-queries',
     name: 'Slow queries',
-    query: `rate(mysql_global_status_slow_queries{${at}}[1m])`,
+    query: `rate(mysql_global_status_slow_queries{${at}}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
     description: 'Statements that took longer than long_query_time, per second.',
@@ -32,7 +37,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'aborted-connects',
     name: 'Failed connection attempts',
-    query: `rate(mysql_global_status_aborted_connects{${at}}[1m])`,
+    query: `rate(mysql_global_status_aborted_connects{${at}}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
     description: 'Connection attempts that failed (bad credentials, handshake timeout, no slot), per second.',
@@ -40,7 +45,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'refused-connections',
     name: 'Connections refused at max_connections',
-    query: `rate(mysql_global_status_connection_errors_total{${at},error="max_connections"}[1m])`,
+    query: `rate(mysql_global_status_connection_errors_total{${at},error="max_connections"}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
     description: 'Connections refused with "Too many connections", per second.',
@@ -57,8 +62,8 @@ export const signals: SignalSpec[] = [
     id: 'buffer-pool-hit-ratio',
     name: 'Buffer pool hit ratio',
     query:
-      `1 - rate(mysql_global_status_innodb_buffer_pool_reads{${at}}[1m])` +
-      ` / clamp_min(rate(mysql_global_status_innodb_buffer_pool_read_requests{${at}}[1m]), 1)`,
+      `1 - rate(mysql_global_status_innodb_buffer_pool_reads{${at}}[{{rate_interval}}])` +
+      ` / clamp_min(rate(mysql_global_status_innodb_buffer_pool_read_requests{${at}}[{{rate_interval}}]), 1)`,
     unit: 'ratio',
     badDirection: 'down',
     description: 'Share of InnoDB page reads served from the buffer pool rather than disk.',
@@ -66,7 +71,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'buffer-pool-disk-reads',
     name: 'Buffer pool disk reads',
-    query: `rate(mysql_global_status_innodb_buffer_pool_reads{${at}}[1m])`,
+    query: `rate(mysql_global_status_innodb_buffer_pool_reads{${at}}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
     description: 'InnoDB pages read from disk because the buffer pool lacked them, per second.',
@@ -74,7 +79,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'tmp-disk-tables',
     name: 'On-disk temporary tables',
-    query: `rate(mysql_global_status_created_tmp_disk_tables{${at}}[1m])`,
+    query: `rate(mysql_global_status_created_tmp_disk_tables{${at}}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
     description: 'Implicit temporary tables too big for memory (or with BLOB columns) written to disk, per second.',
@@ -82,7 +87,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'table-open-cache-misses',
     name: 'Table open cache misses',
-    query: `rate(mysql_global_status_table_open_cache_misses{${at}}[1m])`,
+    query: `rate(mysql_global_status_table_open_cache_misses{${at}}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
     description: 'Tables opened because the table open cache did not hold them, per second.',

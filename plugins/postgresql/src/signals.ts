@@ -1,4 +1,9 @@
-/** Key PostgreSQL signals, from postgres_exporter's default collectors. */
+/**
+ * Key PostgreSQL signals, from postgres_exporter's default collectors.
+ * Counters become rates over `{{rate_interval}}` (at least four scrapes and one query step, set by the
+ * analyzer), so they neither vanish with slow scrapes nor skip data between steps; no rule here
+ * depends on a particular range.
+ */
 import type { SignalSpec } from '@kubestack/plugin-sdk';
 
 const at = 'instance="{{instance}}"';
@@ -35,7 +40,9 @@ export const signals: SignalSpec[] = [
   {
     id: 'transactions',
     name: 'Transactions',
-    query: `sum(rate(pg_stat_database_xact_commit{${at}}[1m]) + rate(pg_stat_database_xact_rollback{${at}}[1m]))`,
+    query:
+      `sum(rate(pg_stat_database_xact_commit{${at}}[{{rate_interval}}])` +
+      ` + rate(pg_stat_database_xact_rollback{${at}}[{{rate_interval}}]))`,
     unit: 'per_second',
     badDirection: 'both',
     description: 'Committed plus rolled-back transactions per second: the workload.',
@@ -44,8 +51,9 @@ export const signals: SignalSpec[] = [
     id: 'cache-hit-ratio',
     name: 'Buffer cache hit ratio',
     query:
-      `sum(rate(pg_stat_database_blks_hit{${at}}[1m])) / clamp_min(sum(rate(pg_stat_database_blks_hit{${at}}[1m]))` +
-      ` + sum(rate(pg_stat_database_blks_read{${at}}[1m])), 1)`,
+      `sum(rate(pg_stat_database_blks_hit{${at}}[{{rate_interval}}]))` +
+      ` / clamp_min(sum(rate(pg_stat_database_blks_hit{${at}}[{{rate_interval}}]))` +
+      ` + sum(rate(pg_stat_database_blks_read{${at}}[{{rate_interval}}])), 1)`,
     unit: 'ratio',
     badDirection: 'down',
     description: 'Share of block reads served from shared_buffers instead of the OS cache or disk.',
@@ -53,7 +61,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'block-reads',
     name: 'Blocks read outside shared_buffers',
-    query: `sum(rate(pg_stat_database_blks_read{${at}}[1m]))`,
+    query: `sum(rate(pg_stat_database_blks_read{${at}}[{{rate_interval}}]))`,
     unit: 'per_second',
     badDirection: 'up',
     description: '8 KiB blocks read from the OS cache or disk per second: what cache misses cost.',
@@ -61,7 +69,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'deadlocks',
     name: 'Deadlocks',
-    query: `sum(rate(pg_stat_database_deadlocks{${at}}[1m]))`,
+    query: `sum(rate(pg_stat_database_deadlocks{${at}}[{{rate_interval}}]))`,
     unit: 'per_second',
     badDirection: 'up',
     description: 'Deadlocks detected per second; each one aborts a transaction.',
@@ -69,7 +77,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'temp-bytes',
     name: 'Temporary file writes',
-    query: `sum(rate(pg_stat_database_temp_bytes{${at}}[1m]))`,
+    query: `sum(rate(pg_stat_database_temp_bytes{${at}}[{{rate_interval}}]))`,
     unit: 'bytes_per_second',
     badDirection: 'up',
     description: 'Bytes spilled to temporary files by sorts and hashes larger than work_mem.',
@@ -93,7 +101,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'requested-checkpoints',
     name: 'Requested checkpoints',
-    query: `rate(pg_stat_bgwriter_checkpoints_req_total{${at}}[1m])`,
+    query: `rate(pg_stat_bgwriter_checkpoints_req_total{${at}}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
     description: 'Checkpoints forced by WAL volume (max_wal_size) rather than by checkpoint_timeout.',

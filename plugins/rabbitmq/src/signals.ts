@@ -2,6 +2,9 @@
  * Key RabbitMQ signals from the built-in rabbitmq_prometheus plugin (aggregated `/metrics`, the
  * default): one series per node, so `sum` over the instance keeps the queries valid when per-object
  * metrics are enabled too.
+ * Counters become rates over `{{rate_interval}}` (at least four scrapes and one query step, set by the
+ * analyzer), so they neither vanish with slow scrapes nor skip data between steps; no rule here
+ * depends on a particular range.
  */
 import type { SignalSpec } from '@kubestack/plugin-sdk';
 
@@ -33,7 +36,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'published_rate',
     name: 'Messages published',
-    query: 'sum(rate(rabbitmq_global_messages_received_total{instance="{{instance}}"}[1m]))',
+    query: 'sum(rate(rabbitmq_global_messages_received_total{instance="{{instance}}"}[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'both',
     description: 'Messages received from publishers per second.',
@@ -41,7 +44,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'delivered_rate',
     name: 'Messages delivered',
-    query: 'sum(rate(rabbitmq_global_messages_delivered_total{instance="{{instance}}"}[1m]))',
+    query: 'sum(rate(rabbitmq_global_messages_delivered_total{instance="{{instance}}"}[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'down',
     description: 'Messages delivered to consumers per second; below the publish rate the backlog grows.',
@@ -57,7 +60,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'connections_opened_rate',
     name: 'Connections opened',
-    query: 'sum(rate(rabbitmq_connections_opened_total{instance="{{instance}}"}[1m]))',
+    query: 'sum(rate(rabbitmq_connections_opened_total{instance="{{instance}}"}[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'up',
     description: 'New connections per second; sustained churn burns CPU on TLS/auth and exhausts file descriptors.',

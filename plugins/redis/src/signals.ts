@@ -1,4 +1,9 @@
-/** Key signals of a Redis instance, as exported by redis_exporter (oliver006/redis_exporter). */
+/**
+ * Key signals of a Redis instance, as exported by redis_exporter (oliver006/redis_exporter).
+ * Counters become rates over `{{rate_interval}}` (at least four scrapes and one query step, set by the
+ * analyzer), so they neither vanish with slow scrapes nor skip data between steps; no rule here
+ * depends on a particular range.
+ */
 import type { SignalSpec } from '@kubestack/plugin-sdk';
 
 const at = '{instance="{{instance}}"}';
@@ -42,7 +47,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'rejected_connections_rate',
     name: 'Rejected connections',
-    query: `rate(redis_rejected_connections_total${at}[1m])`,
+    query: `rate(redis_rejected_connections_total${at}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
     description: 'Connections refused because maxclients was reached.',
@@ -50,7 +55,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'evicted_keys_rate',
     name: 'Evicted keys',
-    query: `rate(redis_evicted_keys_total${at}[1m])`,
+    query: `rate(redis_evicted_keys_total${at}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
     description: 'Keys removed by the maxmemory policy to make room for writes.',
@@ -60,8 +65,9 @@ export const signals: SignalSpec[] = [
     name: 'Keyspace hit ratio',
     // `> 0` drops points without lookups instead of producing 0/0 = NaN.
     query:
-      `rate(redis_keyspace_hits_total${at}[1m]) / ` +
-      `(rate(redis_keyspace_hits_total${at}[1m]) + rate(redis_keyspace_misses_total${at}[1m]) > 0)`,
+      `rate(redis_keyspace_hits_total${at}[{{rate_interval}}]) / ` +
+      `(rate(redis_keyspace_hits_total${at}[{{rate_interval}}])` +
+      ` + rate(redis_keyspace_misses_total${at}[{{rate_interval}}]) > 0)`,
     unit: 'ratio',
     badDirection: 'down',
     description: 'Share of key lookups that found the key.',
@@ -69,7 +75,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'keyspace_misses_rate',
     name: 'Keyspace misses',
-    query: `rate(redis_keyspace_misses_total${at}[1m])`,
+    query: `rate(redis_keyspace_misses_total${at}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
     description: 'Lookups of absent keys; for a cache, reads that fall through to the backing store.',
@@ -77,7 +83,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'commands_rate',
     name: 'Commands processed',
-    query: `rate(redis_commands_processed_total${at}[1m])`,
+    query: `rate(redis_commands_processed_total${at}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'both',
     description: 'Commands executed per second (throughput).',
