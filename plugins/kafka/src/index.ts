@@ -11,8 +11,14 @@ export default definePlugin<Facts>({
   id: 'kafka',
   displayName: 'Apache Kafka',
   category: 'stream',
-  // The JMX exporter runs as an agent inside the broker JVM: its target is up exactly when the broker is.
-  discovery: { query: 'up{job="kafka"}' },
+  // Any scrape target exposing the broker's BrokerState is a Kafka broker, whatever its job is called.
+  // 1 while it does; 0 for an hour after it stopped (target down, or a standalone JMX exporter that lost
+  // the broker), so a broker that just went down is listed as down rather than silently dropped.
+  discovery: {
+    query:
+      '(up and on (job, instance) kafka_server_kafkaserver_brokerstate) or on (job, instance)' +
+      ' (0 * (up and on (job, instance) last_over_time(kafka_server_kafkaserver_brokerstate[1h])))',
+  },
   signals,
   logs,
   rules,

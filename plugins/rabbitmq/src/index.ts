@@ -11,8 +11,10 @@ export default definePlugin<Facts>({
   id: 'rabbitmq',
   displayName: 'RabbitMQ',
   category: 'queue',
-  // rabbitmq_prometheus runs inside the broker: its scrape target is up exactly when the node is.
-  discovery: { query: 'up{job="rabbitmq"}' },
+  // Any scrape target exposing rabbitmq_identity_info is a node's rabbitmq_prometheus, whatever its job is
+  // called; the plugin runs inside the broker, so the target is up exactly when the node is. A node that
+  // went down stays listed, as down, for an hour.
+  discovery: { query: 'up and on (job, instance) last_over_time(rabbitmq_identity_info[1h])' },
   signals,
   logs,
   rules,

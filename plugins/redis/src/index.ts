@@ -12,7 +12,11 @@ export default definePlugin<Facts>({
   id: 'redis',
   displayName: 'Redis',
   category: 'cache',
-  discovery: { query: 'redis_up' },
+  // redis_exporter's own verdict: 1 when it reaches Redis, 0 when not. When the exporter itself is
+  // down its redis_up vanishes: its target then stays listed, as down, for an hour.
+  discovery: {
+    query: 'redis_up or on (job, instance) (0 * (up and on (job, instance) last_over_time(redis_up[1h])))',
+  },
   signals,
   logs,
   rules,

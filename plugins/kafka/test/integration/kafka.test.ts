@@ -24,6 +24,7 @@ import plugin, { type Facts } from '../../src/index.ts';
 import { GROUP_LAG_WARNING } from '../../src/rules.ts';
 
 const service = serviceFromEnv('KAFKA_BROKERS');
+const prometheus = serviceFromEnv('PROMETHEUS_URL');
 const INDUCED = ['consumer-group-lag', 'inactive-group-with-lag', 'offline-partitions', 'under-replicated-partitions'];
 /** What the fault scenarios produce: 1 500 messages over 2 partitions, offset 10 committed on each. */
 const EXPECTED_LAG = GROUP_LAG_WARNING + 500 - 2 * 10;
@@ -94,3 +95,20 @@ function faultGroup(facts: Facts, role: string): ConsumerGroup {
   assert.ok(group);
   return group;
 }
+
+describe('kafka discovery in the real Prometheus', { skip: service.skip || prometheus.skip }, () => {
+  it("lists the broker as up, with its scrape target labels, through the exporter's own metric", async () => {
+    const instance = (service.url ?? '').split(',')[0];
+    const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(plugin.discovery.query)}`);
+    const body = (await response.json()) as {
+      status: string;
+      data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+    };
+    assert.equal(body.status, 'success', plugin.discovery.query);
+    const found = (body.data?.result ?? []).filter((sample) => sample.metric.instance === instance);
+    assert.equal(found.length, 1, `${instance} in ${JSON.stringify(body.data?.result)}`);
+    assert.equal(found[0]?.value[1], '1');
+    // The target's own labels survive the join (the analyzer shows them); the job name plays no part.
+    assert.ok(found[0]?.metric.job && found[0].metric.host);
+  });
+});

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
+  addressOf,
   assertFaultsFireUntilUndone,
   assertNotFired,
   collectFindings,
@@ -26,6 +27,7 @@ import { BACKLOG_WARNING, UNACKED_WARNING } from '../../src/rules.ts';
 
 const management = serviceFromEnv('RABBITMQ_MANAGEMENT_URL');
 const amqp = serviceFromEnv('RABBITMQ_URL');
+const prometheus = serviceFromEnv('PROMETHEUS_URL');
 const INDUCED = ['queue-backlog-without-consumers', 'queue-at-max-length', 'unacked-messages-piling-up'];
 
 describe('rabbitmq plugin against a real broker', { skip: management.skip }, () => {
@@ -117,5 +119,22 @@ describe('rabbitmq plugin against a real broker', { skip: management.skip }, () 
       /^RabbitMQ 127\.0\.0\.1:2: management API \/api\/\w+ unreachable/,
       2_000,
     );
+  });
+});
+
+describe('rabbitmq discovery in the real Prometheus', { skip: amqp.skip || prometheus.skip }, () => {
+  it("lists the node as up, with its scrape target labels, through the exporter's own metric", async () => {
+    const instance = addressOf(amqp.url ?? '');
+    const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(plugin.discovery.query)}`);
+    const body = (await response.json()) as {
+      status: string;
+      data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+    };
+    assert.equal(body.status, 'success', plugin.discovery.query);
+    const found = (body.data?.result ?? []).filter((sample) => sample.metric.instance === instance);
+    assert.equal(found.length, 1, `${instance} in ${JSON.stringify(body.data?.result)}`);
+    assert.equal(found[0]?.value[1], '1');
+    // The target's own labels survive the join (the analyzer shows them); the job name plays no part.
+    assert.ok(found[0]?.metric.job && found[0].metric.host);
   });
 });
