@@ -17,3 +17,4 @@ export { HttpError, type HttpFailure, JsonHttp, type JsonRequest } from './http.
 export type * from './manifest.ts';
 export type { Finding, NotableLogRuleSpec } from './rules.ts';
 export { bySeverity, notableLogRule, runRules, SEVERITY_ORDER } from './rules.ts';
+export { type NormalizeSqlOptions, normalizeSql } from './sql.ts';
