@@ -2,7 +2,8 @@
  * Read-only connector over the RabbitMQ management HTTP API. The AMQP port of the instance label is
  * not the management port: the configuration gives the management URL per instance.
  */
-import type { ConnectionTarget, Connector } from '@kubestack/plugin-sdk';
+import { type Connector, HttpError, type JsonHttp, type JsonRequest } from '@kubestack/plugin-sdk';
+import { describeError, managementApi } from './management.ts';
 
 export interface RabbitNode {
   name: string;
@@ -121,12 +122,36 @@ export const connector: Connector<Facts> = {
   defaultUrl: (address) => `http://guest:guest@${address.replace(/:\d+$/, '')}:15672`,
 
   async collect(target, { timeoutMs }) {
-    const get = managementClient(target, timeoutMs);
-    const queuesPath = `/api/queues?page=1&page_size=${QUEUE_SAMPLE_SIZE}&sort=messages&sort_reverse=true&columns=${QUEUE_COLUMNS}`;
+    const where = `RabbitMQ ${target.instance.name}`;
+    let http: JsonHttp;
+    try {
+      http = managementApi(target.url, timeoutMs);
+    } catch (error) {
+      throw new Error(`${where}: ${(error as Error).message}`);
+    }
+    // The three requests run at once, each within timeoutMs: one deadline for the whole collection.
+    const step = async <T>(what: string, path: string, valid: (answer: T) => boolean, query?: JsonRequest['query']) => {
+      let answer: T;
+      try {
+        answer = await http.request<T>(path, { query });
+      } catch (error) {
+        const unauthorized = error instanceof HttpError && (error.status === 401 || error.status === 403);
+        const hint = unauthorized ? '; the user needs the "monitoring" tag' : '';
+        throw new Error(`${where}: ${what} failed (${describeError(error, timeoutMs)}${hint})`);
+      }
+      if (!valid(answer)) throw new Error(`${where}: ${what} failed (not a RabbitMQ management API answer)`);
+      return answer;
+    };
     const [overview, nodes, queuePage] = await Promise.all([
-      get<OverviewJson>('/api/overview'),
-      get<NodeJson[]>('/api/nodes'),
-      get<QueuePageJson>(queuesPath),
+      step<OverviewJson>('overview', '/api/overview', (answer) => typeof answer?.rabbitmq_version === 'string'),
+      step<NodeJson[]>('node list', '/api/nodes', Array.isArray),
+      step<QueuePageJson>('queue list', '/api/queues', (answer) => Array.isArray(answer?.items), {
+        page: 1,
+        page_size: QUEUE_SAMPLE_SIZE,
+        sort: 'messages',
+        sort_reverse: true,
+        columns: QUEUE_COLUMNS,
+      }),
     ]);
     return {
       version: overview.rabbitmq_version ?? 'unknown',
@@ -140,58 +165,6 @@ export const connector: Connector<Facts> = {
     };
   },
 };
-
-/** A GET helper bound to one instance: credentials go to a header (fetch refuses them in URLs). */
-function managementClient(target: ConnectionTarget, timeoutMs: number) {
-  const where = `RabbitMQ ${target.instance.name}`;
-  let base: URL;
-  try {
-    base = new URL(target.url);
-  } catch {
-    throw new Error(`${where}: the management URL is not a valid URL`);
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-    throw new Error(`${where}: expected the management API URL (http or https), got ${base.protocol}`);
-  }
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (base.username !== '') {
-    const user = decodeURIComponent(base.username);
-    const password = decodeURIComponent(base.password);
-    headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-  }
-  const prefix = base.pathname.replace(/\/$/, '');
-  // One deadline for the whole collection, not per request.
-  const signal = AbortSignal.timeout(timeoutMs);
-
-  return async <T>(path: string): Promise<T> => {
-    const endpoint = path.split('?')[0];
-    let response: Response;
-    try {
-      response = await fetch(`${base.origin}${prefix}${path}`, { headers, signal });
-    } catch (error) {
-      throw new Error(`${where}: management API ${endpoint} unreachable (${describeFetchError(error, timeoutMs)})`);
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new Error(`${where}: management API ${endpoint} answered HTTP ${response.status} ${response.statusText}`);
-    }
-    try {
-      return (await response.json()) as T;
-    } catch (error) {
-      const problem =
-        error instanceof DOMException && error.name === 'TimeoutError'
-          ? `answered only partly within ${timeoutMs} ms`
-          : 'did not answer JSON (is this the management URL?)';
-      throw new Error(`${where}: management API ${endpoint} ${problem}`);
-    }
-  };
-}
-
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
-}
 
 function toNode(node: NodeJson): RabbitNode {
   return {

@@ -4,7 +4,15 @@
  * scenario declares its own randomly named queue in vhost "/" and deletes it on undo; no policy,
  * user or setting is touched. Never used by the analyzer.
  */
-import { type FaultScenario, faultName, induceFault } from '@kubestack/plugin-sdk';
+import {
+  type FaultScenario,
+  faultName,
+  HttpError,
+  induceFault,
+  type JsonHttp,
+  type JsonRequest,
+} from '@kubestack/plugin-sdk';
+import { describeError, managementApi } from './management.ts';
 import { BACKLOG_WARNING } from './rules.ts';
 
 const VHOST = '%2F';
@@ -19,46 +27,24 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const STATISTICS_WAIT_MS = 30_000;
 const POLL_MS = 250;
 
-type Api = <T>(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown) => Promise<T | undefined>;
+type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
+type Api = <T>(method: Method, path: string, request?: Omit<JsonRequest, 'method'>) => Promise<T | undefined>;
 
-/** A client for the management API at `url`; credentials go to a header (fetch refuses them in URLs). */
-function managementApi(url: string): Api {
-  let base: URL;
+/** Calls to the management API at `url`; a DELETE of something already gone counts as done. */
+function faultApi(url: string): Api {
+  let http: JsonHttp;
   try {
-    base = new URL(url);
-  } catch {
-    throw new Error('RabbitMQ fault: the management URL is not a valid URL');
+    http = managementApi(url, REQUEST_TIMEOUT_MS);
+  } catch (error) {
+    throw new Error(`RabbitMQ fault: ${(error as Error).message}`);
   }
-  const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json' };
-  if (base.username !== '') {
-    const credentials = `${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`;
-    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
-  }
-  const prefix = base.pathname.replace(/\/$/, '');
-  return async <T>(method: string, path: string, body?: unknown): Promise<T | undefined> => {
-    const what = `${method} ${path.split('?')[0]}`;
-    let response: Response;
+  return async <T>(method: Method, path: string, request: Omit<JsonRequest, 'method'> = {}) => {
     try {
-      response = await fetch(`${base.origin}${prefix}${path}`, {
-        method,
-        headers,
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+      return await http.request<T>(path, { ...request, method });
     } catch (error) {
-      const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : error;
-      throw new Error(`RabbitMQ fault: ${what} failed (${String(cause)})`);
+      if (method === 'DELETE' && error instanceof HttpError && error.status === 404) return undefined;
+      throw new Error(`RabbitMQ fault: ${method} ${path} failed (${describeError(error, REQUEST_TIMEOUT_MS)})`);
     }
-    if (response.status === 404 && method === 'DELETE') {
-      await response.body?.cancel();
-      return undefined;
-    }
-    if (!response.ok) {
-      const detail = (await response.text()).slice(0, 200);
-      throw new Error(`RabbitMQ fault: ${what} answered HTTP ${response.status} ${detail}`);
-    }
-    const text = await response.text();
-    return text === '' ? undefined : (JSON.parse(text) as T);
   };
 }
 
@@ -76,10 +62,12 @@ async function publish(api: Api, queue: string, count: number): Promise<void> {
       next += 1;
       try {
         const reply = await api<{ routed?: boolean }>('POST', `/api/exchanges/${VHOST}/amq.default/publish`, {
-          properties: { delivery_mode: 1 },
-          routing_key: queue,
-          payload: `kubestack fault message ${index}`,
-          payload_encoding: 'string',
+          json: {
+            properties: { delivery_mode: 1 },
+            routing_key: queue,
+            payload: `kubestack fault message ${index}`,
+            payload_encoding: 'string',
+          },
         });
         if (reply?.routed !== true) throw new Error(`RabbitMQ fault: a message to ${queue} was not routed`);
       } catch (error) {
@@ -98,7 +86,9 @@ async function untilReady(api: Api, queue: string, ready: number): Promise<void>
   const deadline = Date.now() + STATISTICS_WAIT_MS;
   let seen: number | undefined;
   while (Date.now() < deadline) {
-    const stats = await api<{ messages_ready?: number }>('GET', `${queuePath(queue)}?columns=messages_ready`);
+    const stats = await api<{ messages_ready?: number }>('GET', queuePath(queue), {
+      query: { columns: 'messages_ready' },
+    });
     seen = stats?.messages_ready;
     if (seen === ready) return;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
@@ -114,14 +104,14 @@ async function queueFault(
   messages: number,
   ready: number,
 ): Promise<() => Promise<void>> {
-  const api = managementApi(url);
+  const api = faultApi(url);
   const queue = faultName(role);
   return induceFault(
     `RabbitMQ fault ${queue}`,
     async (cleanup) => {
       // Deleting an absent queue answers 404, which counts as done: safe after a half-failed inject.
       cleanup.add(() => api('DELETE', queuePath(queue)));
-      await api('PUT', queuePath(queue), { durable: false, auto_delete: false, arguments: args });
+      await api('PUT', queuePath(queue), { json: { durable: false, auto_delete: false, arguments: args } });
       await publish(api, queue, messages);
       await untilReady(api, queue, ready);
     },

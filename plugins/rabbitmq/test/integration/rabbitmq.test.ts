@@ -12,6 +12,7 @@ import {
   assertNotFired,
   collectFindings,
   collectRejects,
+  collectTimesOut,
   duringFault,
   eventually,
   factValue,
@@ -112,12 +113,49 @@ describe('rabbitmq plugin against a real broker', { skip: management.skip }, () 
     }
   });
 
-  it('rejects a refused connection naming RabbitMQ, without the password', async () => {
+  it('rejects a refused connection naming RabbitMQ and the step, without the password', async () => {
     await collectRejects(
       plugin,
       'http://kubestack:s3cret-pass@127.0.0.1:2',
-      /^RabbitMQ 127\.0\.0\.1:2: management API \/api\/\w+ unreachable/,
-      2_000,
+      /^RabbitMQ 127\.0\.0\.1:2: (overview|node list|queue list) failed \(cannot reach .*ECONNREFUSED\)$/,
+      10_000,
+    );
+  });
+
+  it('says the broker refused the login, without the password', async () => {
+    const wrong = new URL(managementUrl);
+    wrong.password = 's3cret-wrong-pass';
+    await collectRejects(
+      plugin,
+      wrong.href,
+      /^RabbitMQ [\d.]+:\d+: (overview|node list|queue list) failed \(not authorized \(HTTP 401: not_authorized: Login failed\); the user needs the "monitoring" tag\)$/,
+      10_000,
+    );
+  });
+
+  it("tells a server that is not the management API apart (the stack's Prometheus)", {
+    skip: prometheus.skip,
+  }, async () => {
+    await collectRejects(
+      plugin,
+      prometheus.url ?? '',
+      /^RabbitMQ [\d.]+:\d+: (overview|node list|queue list) failed \(not found \(HTTP 404\); is this the management API URL\?\)$/,
+      10_000,
+    );
+  });
+});
+
+// A stand-in: the real broker cannot be made to accept connections and never answer.
+describe('rabbitmq connector against a server that never answers', () => {
+  it('gives up within its timeout, naming RabbitMQ and the step', async () => {
+    await collectTimesOut(
+      plugin,
+      (port) => `http://kubestack:s3cret-pass@127.0.0.1:${port}`,
+      (port) =>
+        new RegExp(
+          `^RabbitMQ 127\\.0\\.0\\.1:${port}: (overview|node list|queue list) failed \\(no answer from http://127\\.0\\.0\\.1:${port} within 1000 ms\\)$`,
+        ),
+      { timeoutMs: 1_000, withinMs: 20_000 },
     );
   });
 });
