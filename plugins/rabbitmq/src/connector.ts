@@ -1,6 +1,7 @@
 /**
  * Read-only connector over the RabbitMQ management HTTP API. The AMQP port of the instance label is
- * not the management port: the configuration gives the management URL per instance.
+ * not the management port, and the API needs a login: the configuration gives the management URL,
+ * with a monitoring user, per instance or as a template.
  */
 import { type Connector, HttpError, type JsonHttp, type JsonRequest } from '@kubestack/plugin-sdk';
 import { describeError, managementApi } from './management.ts';
@@ -119,7 +120,9 @@ interface QueuePageJson {
 }
 
 export const connector: Connector<Facts> = {
-  defaultUrl: (address) => `http://guest:guest@${address.replace(/:\d+$/, '')}:15672`,
+  // The management API always needs a login, and the broker's guest user only works from localhost:
+  // no guessed credentials. The operator configures a user with the "monitoring" tag.
+  defaultUrl: () => undefined,
 
   async collect(target, { timeoutMs }) {
     const where = `RabbitMQ ${target.instance.name}`;

@@ -354,7 +354,7 @@ describe('rabbitmq log patterns', () => {
 });
 
 describe('rabbitmq connector', () => {
-  it('defaults to the management port of the instance host', () => {
-    assert.equal(plugin.connector.defaultUrl('10.0.0.5:5672'), 'http://guest:guest@10.0.0.5:15672');
+  it('guesses no login: without a configured management URL there is none', () => {
+    assert.equal(plugin.connector.defaultUrl('10.0.0.5:5672'), undefined);
   });
 });
