@@ -33,8 +33,25 @@ describe('elasticsearch plugin against a real cluster', { skip: service.skip }, 
   it('collects facts from a healthy cluster and the induced rules stay silent', async () => {
     const { facts, fired } = await collectFindings(plugin, url);
     assert.equal(facts.status, 'green');
-    assert.ok(facts.nodes.length >= 1 && facts.nodes.every((node) => node.diskTotalBytes > 0));
-    assert.notEqual(facts.watermarks.floodStage, null);
+    assert.ok(facts.nodes.length >= 1 && facts.nodes.some((node) => node.dataNode));
+    for (const node of facts.nodes) {
+      assert.ok(node.diskTotalBytes > 0 && node.diskAvailableBytes <= node.diskTotalBytes, node.name);
+      assert.ok(node.heapUsedRatio > 0 && node.heapUsedRatio <= 1, `${node.name} heap ${node.heapUsedRatio}`);
+      assert.ok(node.memoryPressure !== null && node.memoryPressure >= 0 && node.memoryPressure <= 1, node.name);
+    }
+    assert.equal(
+      facts.nodes.reduce((sum, node) => sum + node.shards, 0),
+      facts.activeShards,
+    );
+    // The stack keeps Elasticsearch's default watermarks: used-space ratios, each capped by a headroom.
+    const { low, high, floodStage } = facts.watermarks;
+    const ratio = (mark: typeof low) => (mark?.kind === 'ratio' ? mark.usedRatio : Number.NaN);
+    assert.ok(
+      0 < ratio(low) && ratio(low) < ratio(high) && ratio(high) < ratio(floodStage) && ratio(floodStage) < 1,
+      JSON.stringify(facts.watermarks),
+    );
+    assert.ok(facts.maxShardsPerNode > 0);
+    assert.deepEqual([facts.unassigned, facts.unassignedPrimaryShards, facts.allocationExplanation], [[], 0, null]);
     assertNotFired(fired, INDUCED);
   });
 
@@ -72,7 +89,7 @@ describe('elasticsearch plugin against a real cluster', { skip: service.skip }, 
       plugin,
       'http://elastic:s3cret-pass@127.0.0.1:2',
       /^Elasticsearch 127\.0\.0\.1:2: [a-z ]+ failed \(.*ECONNREFUSED/,
-      2_000,
+      10_000,
     );
   });
 });
