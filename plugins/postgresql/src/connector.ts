@@ -146,18 +146,31 @@ export const connector: Connector<Facts> = {
   async collect(target, { timeoutMs }) {
     const progress = { step: 'connecting' };
     let client: Client | undefined;
+    let lost: unknown;
     try {
-      client = new Client({
+      const opened = new Client({
         connectionString: target.url,
         connectionTimeoutMillis: timeoutMs,
         // The server refuses any write from this session.
         options: '-c default_transaction_read_only=on',
         application_name: 'kubestack-ai',
       });
-      return await within(timeoutMs, readFacts(client, timeoutMs, progress));
+      client = opened;
+      // A connection that fails once established (server restart, failover, pg_terminate_backend) emits 'error',
+      // which with no listener would end the process. The failure is reported as the connection lost.
+      const dropped = new Promise<never>((_, reject) => {
+        opened.on('error', (error) => {
+          lost ??= error;
+          reject(error);
+        });
+      });
+      return await within(timeoutMs, Promise.race([readFacts(opened, timeoutMs, progress), dropped]));
     } catch (error) {
+      const message = (cause: unknown) => redactUrl(messageOf(cause), target.url);
       throw new Error(
-        `PostgreSQL ${target.instance.name}: ${progress.step} failed: ${redactUrl(messageOf(error), target.url)}`,
+        lost === undefined
+          ? `PostgreSQL ${target.instance.name}: ${progress.step} failed: ${message(error)}`
+          : `PostgreSQL ${target.instance.name}: connection lost (${message(lost)}) while ${progress.step}`,
       );
     } finally {
       // Also aborts a connection attempt or a query still running after a timeout.

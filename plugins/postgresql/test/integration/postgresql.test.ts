@@ -1,10 +1,11 @@
 /**
  * The connector and rules against a real PostgreSQL (POSTGRES_URL, a superuser). Induces every fault scenario
  * of src/faults.ts (a lock held by an idle transaction, idle sessions filling the connection slots) and a
- * transaction left idle past the rule's 60 s threshold, and undoes them.
+ * transaction left idle past the rule's 60 s threshold, and undoes them; drops a connection through a proxy.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Finding } from '@kubestack/plugin-sdk';
 import {
   assertFaultsFireUntilUndone,
@@ -23,6 +24,7 @@ import { Client } from 'pg';
 import { FAULT_TAG, faults } from '../../src/faults.ts';
 import plugin from '../../src/index.ts';
 import { THRESHOLDS } from '../../src/rules.ts';
+import { dropAfterReadyProxy } from './drop-proxy.ts';
 
 const service = serviceFromEnv('POSTGRES_URL');
 const TABLE = `kubestack_test_locks_${process.pid}`;
@@ -94,6 +96,22 @@ describe('postgresql plugin against a real server', { skip: service.skip }, () =
       assert.match(finding.explanation, new RegExp(`terminate-lock-blocker, pid ${holder}`));
       assert.deepEqual(finding.actions, ['terminate-lock-blocker', 'cancel-backend']);
     });
+  });
+
+  it('rejects when the connection drops after authentication, and the process lives on', async () => {
+    const proxy = await dropAfterReadyProxy(url);
+    try {
+      await collectRejects(
+        plugin,
+        proxy.url,
+        /^PostgreSQL 127\.0\.0\.1:\d+: connection lost \(.*ECONNRESET.*\) while reading server version$/,
+      );
+      assert.equal(proxy.drops, 1, 'the proxy dropped the connection at the first query');
+      // The client reports the dead socket again as it closes; an unhandled 'error' would fail this test.
+      await sleep(200);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('each fault scenario fires its rules from the facts, and they fall silent once it is undone', async (t) => {
