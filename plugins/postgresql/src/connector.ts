@@ -1,12 +1,18 @@
 /**
  * Read-only PostgreSQL connector. The role needs `pg_monitor` (or superuser) to see other roles'
- * queries and replication details; without it those fields come back null.
+ * queries and replication details; without it those fields come back null. Other sessions' statements
+ * are kept without their literals and comments (normalizeSql): they may hold passwords or personal data.
  */
-import { type Connector, messageOf, redactUrl } from '@kubestack/plugin-sdk';
+import { type Connector, messageOf, normalizeSql, redactUrl } from '@kubestack/plugin-sdk';
 import { Client } from 'pg';
 
-/** Query texts are cut to this many characters: enough to recognise a statement, small to ship. */
+/** Normalized query texts are cut to this many characters: enough to recognise a statement, small to ship. */
 const QUERY_TEXT_LIMIT = 500;
+/**
+ * How much of a query text is read to normalize it (the server keeps up to track_activity_query_size bytes):
+ * well past what is shown, as literals shrink to `?`. A literal cut here is replaced to the end.
+ */
+const QUERY_READ_LIMIT = 8192;
 /** Longest session lists kept (oldest first); counts by state cover the rest. */
 export const SESSION_LIST_LIMIT = 20;
 
@@ -25,6 +31,7 @@ export interface Session {
   querySeconds: number | null;
   /** Seconds in the current state; for `idle in transaction`, how long it has sat idle. */
   stateSeconds: number | null;
+  /** The current (or, when idle, the last) statement, without literals or comments (see normalizeSql). */
   query: string | null;
 }
 
@@ -108,7 +115,7 @@ const SESSION_COLUMNS = `
   extract(epoch FROM now() - xact_start)::float8 AS "transactionSeconds",
   extract(epoch FROM now() - query_start)::float8 AS "querySeconds",
   extract(epoch FROM now() - state_change)::float8 AS "stateSeconds",
-  left(query, ${QUERY_TEXT_LIMIT}) AS "query"`;
+  left(query, ${QUERY_READ_LIMIT}) AS "query"`;
 const OTHER_CLIENTS = `backend_type = 'client backend' AND pid <> pg_backend_pid()`;
 
 const SQL = {
@@ -184,6 +191,8 @@ async function readFacts(client: Client, timeoutMs: number, progress: { step: st
     progress.step = `reading ${what}`;
     return (await client.query<R>(sql, params)).rows;
   };
+  const readSessions = async <S extends Session>(what: string, sql: string, params: unknown[] = []): Promise<S[]> =>
+    (await read<S>(what, sql, params)).map((session) => ({ ...session, query: safeQuery(session.query) }));
   await client.connect();
   const [version] = await read<{ version: string }>('server version', SQL.version);
   // Read before our own statement_timeout below, which pg_settings would otherwise report.
@@ -194,11 +203,13 @@ async function readFacts(client: Client, timeoutMs: number, progress: { step: st
   progress.step = 'setting statement_timeout';
   await client.query(SQL.statementTimeout, [String(timeoutMs)]);
   const connections = await read<{ state: string; count: number }>('pg_stat_activity', SQL.connections);
-  const idleInTransaction = await read<Session>('pg_stat_activity', SQL.idleInTransaction, [SESSION_LIST_LIMIT]);
-  const activeQueries = await read<Session>('pg_stat_activity', SQL.activeQueries, [SESSION_LIST_LIMIT]);
+  const idleInTransaction = await readSessions('pg_stat_activity', SQL.idleInTransaction, [SESSION_LIST_LIMIT]);
+  const activeQueries = await readSessions('pg_stat_activity', SQL.activeQueries, [SESSION_LIST_LIMIT]);
   // A wait can end between the two reads of pg_stat_activity; such rows have no blocker left.
-  const lockWaits = (await read<LockWait>('lock waits', SQL.lockWaits)).filter((wait) => wait.blockedBy.length > 0);
-  const blockers = await blockersOf(lockWaits, (pids) => read<Session>('lock blockers', SQL.sessions, [pids]));
+  const lockWaits = (await readSessions<LockWait>('lock waits', SQL.lockWaits)).filter(
+    (wait) => wait.blockedBy.length > 0,
+  );
+  const blockers = await blockersOf(lockWaits, (pids) => readSessions('lock blockers', SQL.sessions, [pids]));
   const databases = await read<DatabaseStats>('pg_stat_database', SQL.databases);
   const [recovery] = await read<Omit<Facts['replication'], 'replicas'>>('recovery status', SQL.recovery);
   const inRecovery = recovery?.inRecovery ?? false;
@@ -217,6 +228,11 @@ async function readFacts(client: Client, timeoutMs: number, progress: { step: st
     databases,
     replication: { inRecovery, replayDelaySeconds: recovery?.replayDelaySeconds ?? null, replicas },
   };
+}
+
+/** A statement as facts keep it: without literals or comments, cut to QUERY_TEXT_LIMIT. */
+function safeQuery(text: string | null): string | null {
+  return text === null ? null : normalizeSql(text).slice(0, QUERY_TEXT_LIMIT);
 }
 
 /** Settles with `work`, or rejects once `timeoutMs` has passed. */

@@ -2,15 +2,16 @@
  * Real PostgreSQL faults for tests, the demo and the fault-injection suite, each with the rules that catch
  * it. They need a role that may create tables in the URL's database and see other sessions' activity (a
  * superuser, or pg_monitor plus CREATE on the default schema). Every session they open carries FAULT_TAG in
- * its application_name (`kubestack-fault:<pid>_<n>:<role>`), and every statement they leave waiting carries
- * it in a comment. They change no server setting.
+ * its application_name (`kubestack-fault:<pid>_<n>:<role>`), which is how the connector's facts show them; the
+ * statements they leave waiting carry it in a comment too, for whoever reads pg_stat_activity itself (the
+ * connector drops comments with literals). They change no server setting.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Cleanup, type FaultScenario, induceFault } from '@kubestack/plugin-sdk';
 import { Client } from 'pg';
 import { THRESHOLDS } from './rules.ts';
 
-/** Marks what a scenario leaves on the server: in application_name and in waiting statements' text. */
+/** Marks what a scenario leaves on the server: in application_name, and in a comment of waiting statements. */
 export const FAULT_TAG = 'kubestack-fault';
 
 /** How long inject waits for the server to show a fault before it gives up. */

@@ -10,6 +10,7 @@ import type { Finding } from '@kubestack/plugin-sdk';
 import {
   assertFaultsFireUntilUndone,
   assertNotFired,
+  collectFacts,
   collectFindings,
   collectRejects,
   collectTimesOut,
@@ -79,8 +80,18 @@ describe('postgresql plugin against a real server', { skip: service.skip }, () =
 
   it('names the idle transaction that holds a lock another session waits on', async () => {
     await duringFault(plugin, faultById(faults, ROW_LOCK), url, ({ facts, findings, fired }) => {
-      const wait = facts.lockWaits.find((lockWait) => lockWait.query?.includes(FAULT_TAG));
+      // Comments do not reach the facts: the scenario's sessions are known by their application_name.
+      const wait = facts.lockWaits.find(
+        (lockWait) =>
+          lockWait.application?.startsWith(`${FAULT_TAG}:${process.pid}_`) &&
+          lockWait.application.endsWith(':lock-waiter'),
+      );
       assert.ok(wait !== undefined, "the scenario's UPDATE waits on a lock");
+      assert.match(
+        wait.query ?? '',
+        /^UPDATE \/\* … \*\/ kubestack_fault_\d+_\d+ SET stock = stock - \? WHERE id = \?$/,
+        'the statement without its comment or literals',
+      );
       assert.equal(wait.blockedBy.length, 1, `blocked by ${wait.blockedBy.join(', ')}`);
       const [holder = 0] = wait.blockedBy;
       const finding = findingOf(findings, 'lock-blocker');
@@ -96,6 +107,29 @@ describe('postgresql plugin against a real server', { skip: service.skip }, () =
       assert.match(finding.explanation, new RegExp(`terminate-lock-blocker, pid ${holder}`));
       assert.deepEqual(finding.actions, ['terminate-lock-blocker', 'cancel-backend']);
     });
+  });
+
+  it("keeps other sessions' statements without their literals or comments", async () => {
+    const busy = await session(url);
+    const secret = `kubestack-secret-${process.pid}`;
+    const running = busy.client.query(`SELECT pg_sleep(30) /* ${secret} */, '${secret}' AS password, 4242 AS pin`);
+    running.catch(() => undefined);
+    const { client: control } = await session(url);
+    try {
+      const facts = await eventually('the statement to show as active', async () => {
+        const read = await collectFacts(plugin, url);
+        return read.activeQueries.some((active) => active.pid === busy.pid) ? read : undefined;
+      });
+      const active = facts.activeQueries.find((each) => each.pid === busy.pid);
+      assert.equal(active?.query, 'SELECT pg_sleep(?) /* … */, ? AS password, ? AS pin');
+      assert.ok(!JSON.stringify(facts).includes(secret), 'the secret reaches the facts');
+      assert.ok(!JSON.stringify(facts).includes('4242'), 'the number reaches the facts');
+    } finally {
+      await control.query('SELECT pg_cancel_backend($1)', [busy.pid]);
+      await running.catch(() => undefined);
+      await control.end();
+      await busy.client.end();
+    }
   });
 
   it('rejects when the connection drops after authentication, and the process lives on', async () => {
@@ -136,7 +170,7 @@ describe('postgresql plugin against a real server', { skip: service.skip }, () =
       assert.equal(finding.severity, 'warning');
       const idleSeconds = Number(factValue(finding.evidence, 'oldest idle-in-transaction idle seconds'));
       assert.ok(idleSeconds >= THRESHOLDS.idleInTransactionSeconds.warning, `idle ${idleSeconds} s`);
-      assert.match(finding.explanation, /FOR SHARE/);
+      assert.match(finding.explanation, /WHERE id = \? FOR SHARE/);
     } finally {
       await idle.client.query('ROLLBACK').catch(() => undefined);
       await idle.client.end();
