@@ -148,7 +148,8 @@ const SQL = {
 };
 
 export const connector: Connector<Facts> = {
-  defaultUrl: (address) => `postgres://postgres@${address}/postgres`,
+  // Reading sessions and locks takes a login: a monitoring role the operator configures, never a guessed superuser.
+  defaultUrl: () => undefined,
 
   async collect(target, { timeoutMs }) {
     const progress = { step: 'connecting' };
