@@ -79,7 +79,7 @@ describe('kafka plugin against a real broker', { skip: service.skip }, () => {
       plugin,
       'kafka://app:s3cret-pass@127.0.0.1:1',
       /^Apache Kafka 127\.0\.0\.1:1: cannot connect \(.*ECONNREFUSED/,
-      2_000,
+      10_000,
     );
   });
 });

@@ -148,6 +148,7 @@ describe('rabbitmq plugin against a real broker', { skip: management.skip }, () 
 // A stand-in: the real broker cannot be made to accept connections and never answer.
 describe('rabbitmq connector against a server that never answers', () => {
   it('gives up within its timeout, naming RabbitMQ and the step', async () => {
+    // The message shows the request timeout fired; the wall-clock bound only catches a hang.
     await collectTimesOut(
       plugin,
       (port) => `http://kubestack:s3cret-pass@127.0.0.1:${port}`,
