@@ -137,6 +137,9 @@ const SQL = {
     ORDER BY waitingSeconds DESC LIMIT 100`,
 };
 
+/** Error codes of a connection that failed once established (reset, closed by the server). */
+const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'PROTOCOL_CONNECTION_LOST']);
+
 export const connector: Connector<Facts> = {
   defaultUrl: (address) => `mysql://root@${address}/`,
 
@@ -144,9 +147,15 @@ export const connector: Connector<Facts> = {
     const progress = { step: 'connecting' };
     const deadline = Date.now() + timeoutMs;
     let connection: Connection | undefined;
+    let lost: unknown;
     try {
       const open = await createConnection({ uri: target.url, connectTimeout: timeoutMs });
       connection = open;
+      // A connection that fails while no statement runs (server restart, failover, KILL) emits 'error', which with
+      // no listener would end the process; a statement that is running gets the error itself.
+      open.on('error', (error) => {
+        lost ??= error;
+      });
       // Each query gets what is left of the budget; on expiry mysql2 destroys the connection.
       const read = async <R>(what: string, sql: string, values: unknown[] = []): Promise<R[]> => {
         progress.step = `reading ${what}`;
@@ -157,8 +166,12 @@ export const connector: Connector<Facts> = {
       await read('session setup', 'SET SESSION TRANSACTION READ ONLY');
       return await readFacts(read);
     } catch (error) {
+      const message = (cause: unknown) => redactUrl(messageOf(cause), target.url);
+      lost ??= progress.step !== 'connecting' && CONNECTION_LOST.has(codeOf(error)) ? error : undefined;
       throw new Error(
-        `MySQL ${target.instance.name}: ${progress.step} failed: ${redactUrl(messageOf(error), target.url)}`,
+        lost === undefined
+          ? `MySQL ${target.instance.name}: ${progress.step} failed: ${message(error)}`
+          : `MySQL ${target.instance.name}: connection lost (${message(lost)}) while ${progress.step}`,
       );
     } finally {
       await connection?.end().catch(() => connection?.destroy());
@@ -225,6 +238,10 @@ function replicaChannel(row: Record<string, unknown>): ReplicaChannel {
     lastIoError: text('Last_IO_Error'),
     lastSqlError: text('Last_SQL_Error'),
   };
+}
+
+function codeOf(error: unknown): string {
+  return String((error as { code?: unknown } | null)?.code ?? '');
 }
 
 type NameValue = { Variable_name: string; Value: string };

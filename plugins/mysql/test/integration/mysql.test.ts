@@ -1,10 +1,11 @@
 /**
  * The connector and rules against a real MySQL / MariaDB (MYSQL_URL, an account with all privileges).
  * Induces every fault scenario of src/faults.ts (a row-lock wait behind an idle transaction, connections
- * near a temporarily lowered max_connections) and undoes them.
+ * near a temporarily lowered max_connections) and undoes them; drops a connection through a proxy.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   assertFaultsFireUntilUndone,
   assertNotFired,
@@ -22,6 +23,7 @@ import { type Connection, createConnection, type RowDataPacket } from 'mysql2/pr
 import { FAULT_TAG, faults } from '../../src/faults.ts';
 import plugin from '../../src/index.ts';
 import { THRESHOLDS } from '../../src/rules.ts';
+import { dropAfterHandshakeProxy } from './drop-proxy.ts';
 
 const service = serviceFromEnv('MYSQL_URL');
 const ROW_LOCK = 'row-lock-held-by-idle-transaction';
@@ -94,6 +96,22 @@ describe('mysql plugin against a real server', { skip: service.skip }, () => {
       `${opened} opened, ${idle} idle`,
     );
     assert.match(finding.explanation, new RegExp(`${used} of max_connections ${lowered}`));
+  });
+
+  it('rejects when the connection drops after authentication, and the process lives on', async () => {
+    const proxy = await dropAfterHandshakeProxy(url);
+    try {
+      await collectRejects(
+        plugin,
+        proxy.url,
+        /^MySQL 127\.0\.0\.1:\d+: connection lost \(.*ECONNRESET.*\) while reading session setup$/,
+      );
+      assert.equal(proxy.drops, 1, 'the proxy dropped the connection at the first statement');
+      // Events of the dead socket still to come; an unhandled 'error' among them would fail this test.
+      await sleep(200);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('each fault scenario fires its rules from the facts, and they fall silent once it is undone', async (t) => {
