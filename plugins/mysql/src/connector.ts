@@ -1,12 +1,18 @@
 /**
  * Read-only MySQL / MariaDB connector. The account needs PROCESS (other sessions and InnoDB transactions)
- * and REPLICATION CLIENT, or SLAVE MONITOR on MariaDB 10.5.9+, for replica status.
+ * and REPLICATION CLIENT, or SLAVE MONITOR on MariaDB 10.5.9+, for replica status. Other threads' statements
+ * are kept without their literals and comments (normalizeSql): they may hold passwords or personal data.
  */
-import { type Connector, messageOf, redactUrl } from '@kubestack/plugin-sdk';
+import { type Connector, messageOf, normalizeSql, redactUrl } from '@kubestack/plugin-sdk';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 
-/** Query texts are cut to this many characters: enough to recognise a statement, small to ship. */
+/** Normalized query texts are cut to this many characters: enough to recognise a statement, small to ship. */
 const QUERY_TEXT_LIMIT = 500;
+/**
+ * How much of a statement is read to normalize it (PROCESSLIST holds it whole): well past what is shown, as
+ * literals shrink to `?`. A literal cut here is replaced to the end.
+ */
+const QUERY_READ_LIMIT = 8192;
 /** Longest list of running statements kept (longest first); counts by command cover the rest. */
 export const STATEMENT_LIST_LIMIT = 20;
 
@@ -50,6 +56,7 @@ export interface Statement {
   /** Seconds in the current command. */
   seconds: number;
   state: string | null;
+  /** Without literals or comments (see normalizeSql). */
   query: string | null;
 }
 
@@ -57,6 +64,7 @@ export interface Statement {
 export interface LockWait {
   waitingThread: number;
   waitingSeconds: number;
+  /** Without literals or comments, as blockingQuery (see normalizeSql). */
   waitingQuery: string | null;
   blockingThread: number;
   blockingTransactionSeconds: number;
@@ -109,30 +117,31 @@ const SQL = {
     FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() GROUP BY COMMAND`,
   // Replication applier threads run as 'system user'; they are not client statements.
   statements: `SELECT ID AS id, USER AS user, HOST AS host, DB AS db, COMMAND AS command, TIME AS seconds,
-      STATE AS state, LEFT(INFO, ${QUERY_TEXT_LIMIT}) AS query
+      STATE AS state, LEFT(INFO, ${QUERY_READ_LIMIT}) AS query
     FROM information_schema.PROCESSLIST
     WHERE ID <> CONNECTION_ID() AND COMMAND IN ('Query', 'Execute') AND USER <> 'system user'
     ORDER BY TIME DESC LIMIT ${STATEMENT_LIST_LIMIT}`,
   lockWaitViews: `SELECT TABLE_SCHEMA AS tableSchema FROM information_schema.TABLES
     WHERE (TABLE_SCHEMA = 'information_schema' AND TABLE_NAME = 'INNODB_LOCK_WAITS')
-       OR (TABLE_SCHEMA = 'sys' AND TABLE_NAME = 'innodb_lock_waits')`,
+       OR (TABLE_SCHEMA = 'sys' AND TABLE_NAME = 'x$innodb_lock_waits')`,
   // MariaDB and MySQL 5.7.
   lockWaitsFromInformationSchema: `SELECT r.trx_mysql_thread_id AS waitingThread,
       TIMESTAMPDIFF(SECOND, r.trx_wait_started, NOW()) AS waitingSeconds,
-      LEFT(r.trx_query, ${QUERY_TEXT_LIMIT}) AS waitingQuery,
-      b.trx_mysql_thread_id AS blockingThread, LEFT(b.trx_query, ${QUERY_TEXT_LIMIT}) AS blockingQuery,
+      LEFT(r.trx_query, ${QUERY_READ_LIMIT}) AS waitingQuery,
+      b.trx_mysql_thread_id AS blockingThread, LEFT(b.trx_query, ${QUERY_READ_LIMIT}) AS blockingQuery,
       ${blockerColumns('b.trx_started')}
     FROM information_schema.INNODB_LOCK_WAITS w
     JOIN information_schema.INNODB_TRX r ON r.trx_id = w.requesting_trx_id
     JOIN information_schema.INNODB_TRX b ON b.trx_id = w.blocking_trx_id
     LEFT JOIN information_schema.PROCESSLIST p ON p.ID = b.trx_mysql_thread_id
     ORDER BY waitingSeconds DESC LIMIT 100`,
-  // MySQL 8 dropped INNODB_LOCK_WAITS; its sys view reads performance_schema.data_lock_waits.
+  // MySQL 8 dropped INNODB_LOCK_WAITS; its sys view reads performance_schema.data_lock_waits. The x$ variant
+  // gives whole statements: innodb_lock_waits shortens them in the middle, which can split a literal.
   lockWaitsFromSys: `SELECT w.waiting_pid AS waitingThread, w.wait_age_secs AS waitingSeconds,
-      LEFT(w.waiting_query, ${QUERY_TEXT_LIMIT}) AS waitingQuery,
-      w.blocking_pid AS blockingThread, LEFT(w.blocking_query, ${QUERY_TEXT_LIMIT}) AS blockingQuery,
+      LEFT(w.waiting_query, ${QUERY_READ_LIMIT}) AS waitingQuery,
+      w.blocking_pid AS blockingThread, LEFT(w.blocking_query, ${QUERY_READ_LIMIT}) AS blockingQuery,
       ${blockerColumns('w.blocking_trx_started')}
-    FROM sys.innodb_lock_waits w
+    FROM sys.x$innodb_lock_waits w
     LEFT JOIN information_schema.PROCESSLIST p ON p.ID = w.blocking_pid
     ORDER BY waitingSeconds DESC LIMIT 100`,
 };
@@ -189,7 +198,10 @@ async function readFacts(read: Read): Promise<Facts> {
     'processlist',
     SQL.threadsByCommand,
   );
-  const statements = await read<Statement>('processlist', SQL.statements);
+  const statements = (await read<Statement>('processlist', SQL.statements)).map((statement) => ({
+    ...statement,
+    query: safeQuery(statement.query),
+  }));
   const views = new Set(
     (await read<{ tableSchema: string }>('lock wait views', SQL.lockWaitViews)).map((v) => v.tableSchema),
   );
@@ -206,7 +218,12 @@ async function readFacts(read: Read): Promise<Facts> {
       threads.map((row) => [row.command, { count: Number(row.count), maxSeconds: Number(row.maxSeconds) }]),
     ),
     statements,
-    lockWaits,
+    lockWaits:
+      lockWaits?.map((wait) => ({
+        ...wait,
+        waitingQuery: safeQuery(wait.waitingQuery),
+        blockingQuery: safeQuery(wait.blockingQuery),
+      })) ?? null,
     replicas: (await replicaStatus(read)).map(replicaChannel),
   };
 }
@@ -238,6 +255,11 @@ function replicaChannel(row: Record<string, unknown>): ReplicaChannel {
     lastIoError: text('Last_IO_Error'),
     lastSqlError: text('Last_SQL_Error'),
   };
+}
+
+/** A statement as facts keep it: without literals or comments, cut to QUERY_TEXT_LIMIT. */
+function safeQuery(text: string | null): string | null {
+  return text === null ? null : normalizeSql(text, { dialect: 'mysql' }).slice(0, QUERY_TEXT_LIMIT);
 }
 
 function codeOf(error: unknown): string {

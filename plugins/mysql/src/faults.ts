@@ -2,15 +2,17 @@
  * Real MySQL / MariaDB faults for tests, the demo and the fault-injection suite, each with the rules that
  * catch it. They need an account that may create tables in the URL's database (the URL must name one), see
  * other threads (PROCESSLIST) and set global variables (SUPER or SYSTEM_VARIABLES_ADMIN). Every statement
- * they leave waiting carries FAULT_TAG in a comment. The connections scenario lowers max_connections for as
- * long as it is in place: a process killed before its undo leaves it lowered.
+ * they leave waiting carries FAULT_TAG in a comment, for whoever reads PROCESSLIST itself (the connector drops
+ * comments with literals), and names a table `kubestack_fault_<pid>_<n>`, which is how the connector's facts
+ * show it. The connections scenario lowers max_connections for as long as it is in place: a process killed
+ * before its undo leaves it lowered.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Cleanup, type FaultScenario, induceFault } from '@kubestack/plugin-sdk';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
 import { THRESHOLDS } from './rules.ts';
 
-/** Marks the statements a scenario leaves waiting, in a comment the server keeps in their text. */
+/** Marks the statements a scenario leaves waiting, in a comment the server keeps in their text (not the facts). */
 export const FAULT_TAG = 'kubestack-fault';
 
 /** How long inject waits for the server to show a fault before it gives up. */

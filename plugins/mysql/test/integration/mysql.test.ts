@@ -14,13 +14,14 @@ import {
   collectRejects,
   collectTimesOut,
   duringFault,
+  eventually,
   factValue,
   faultById,
   findingOf,
   serviceFromEnv,
 } from '@kubestack/plugin-sdk/testkit';
 import { type Connection, createConnection, type RowDataPacket } from 'mysql2/promise';
-import { FAULT_TAG, faults } from '../../src/faults.ts';
+import { faults } from '../../src/faults.ts';
 import plugin from '../../src/index.ts';
 import { THRESHOLDS } from '../../src/rules.ts';
 import { dropAfterHandshakeProxy } from './drop-proxy.ts';
@@ -60,8 +61,15 @@ describe('mysql plugin against a real server', { skip: service.skip }, () => {
 
   it('names the idle transaction that holds a row lock another statement waits on', async () => {
     await duringFault(plugin, faultById(faults, ROW_LOCK), url, ({ facts, findings, fired }) => {
-      const wait = facts.lockWaits?.find((lockWait) => lockWait.waitingQuery?.includes(FAULT_TAG));
-      assert.ok(wait !== undefined, "the scenario's SELECT … FOR UPDATE waits on a row lock");
+      // Comments do not reach the facts: the scenario's statement is known by its table, kubestack_fault_<pid>_<n>.
+      const statement = new RegExp(
+        `^SELECT /\\* … \\*/ stock FROM kubestack_fault_${process.pid}_\\d+ WHERE id = \\? FOR UPDATE$`,
+      );
+      const wait = facts.lockWaits?.find((lockWait) => statement.test(lockWait.waitingQuery ?? ''));
+      assert.ok(
+        wait !== undefined,
+        `the scenario's SELECT … FOR UPDATE waits on a row lock: ${JSON.stringify(facts.lockWaits)}`,
+      );
       const finding = findingOf(findings, 'row-lock-blocker');
       assert.ok(finding !== undefined, `fired: ${fired.join(', ')}`);
       assert.equal(factValue(finding.evidence, 'blocking thread'), wait.blockingThread);
@@ -96,6 +104,27 @@ describe('mysql plugin against a real server', { skip: service.skip }, () => {
       `${opened} opened, ${idle} idle`,
     );
     assert.match(finding.explanation, new RegExp(`${used} of max_connections ${lowered}`));
+  });
+
+  it("keeps other threads' statements without their literals or comments", async () => {
+    const busy = await createConnection(url);
+    const secret = `kubestack-secret-${process.pid}`;
+    const running = busy.query(`SELECT SLEEP(30) /* ${secret} */, '${secret}' AS password, "${secret}", 4242 AS pin`);
+    running.catch(() => undefined);
+    try {
+      const facts = await eventually('the statement to show in PROCESSLIST', async () => {
+        const read = await collectFacts(plugin, url);
+        return read.statements.some((statement) => statement.id === busy.threadId) ? read : undefined;
+      });
+      const statement = facts.statements.find((each) => each.id === busy.threadId);
+      assert.equal(statement?.query, 'SELECT SLEEP(?) /* … */, ? AS password, ?, ? AS pin');
+      assert.ok(!JSON.stringify(facts).includes(secret), 'the secret reaches the facts');
+      assert.ok(!JSON.stringify(facts).includes('4242'), 'the number reaches the facts');
+    } finally {
+      await admin.query(`KILL QUERY ${busy.threadId}`);
+      await running.catch(() => undefined);
+      await busy.end();
+    }
   });
 
   it('rejects when the connection drops after authentication, and the process lives on', async () => {

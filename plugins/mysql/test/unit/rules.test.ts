@@ -77,7 +77,8 @@ const line = (message: string): LogLine => ({ timestamp: '2025-01-01T00:00:00Z',
 const wait = (overrides: Partial<LockWait> = {}): LockWait => ({
   waitingThread: 21,
   waitingSeconds: 12,
-  waitingQuery: 'UPDATE stock SET n = n - 1 WHERE id = 1',
+  // As the connector gives statements: without literals (normalizeSql).
+  waitingQuery: 'UPDATE stock SET n = n - ? WHERE id = ?',
   blockingThread: 20,
   blockingTransactionSeconds: 40,
   blockingQuery: null,
@@ -255,7 +256,7 @@ describe('mysql rules', () => {
             command: 'Query',
             seconds,
             state: 'Sending data',
-            query: 'SELECT SLEEP(900)',
+            query: 'SELECT SLEEP(?)',
           },
         ];
       });
@@ -264,6 +265,7 @@ describe('mysql rules', () => {
       const finding = findingOf(evaluate({ facts: running(600) }), 'long-running-queries');
       assert.equal(finding?.severity, 'warning');
       assert.match(finding.explanation, /thread 99 \(report@10.0.0.8:1, database "shop"\), for 10 min/);
+      assert.match(finding.explanation, /: "SELECT SLEEP\(\?\)"\./);
       assert.equal(factValue(finding.evidence, 'longest statement seconds'), 600);
       assert.equal(findingOf(evaluate({ facts: running(1800) }), 'long-running-queries')?.severity, 'critical');
       assert.equal(findingOf(evaluate({ facts: running(299) }), 'long-running-queries'), undefined);
