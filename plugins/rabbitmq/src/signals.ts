@@ -8,11 +8,19 @@
  */
 import type { SignalSpec } from '@kubestack/plugin-sdk';
 
+const at = '{instance="{{instance}}"}';
+/**
+ * Queue metrics exist only while some queue does: a broker without queues has 0 messages, not
+ * "no data". Multiplying the always-present identity series by 0 gives that 0 while the broker is
+ * scraped, and still nothing when it is gone.
+ */
+const ZERO_WHEN_UP = `0 * max(rabbitmq_identity_info${at})`;
+
 export const signals: SignalSpec[] = [
   {
     id: 'messages_ready',
     name: 'Messages ready',
-    query: 'sum(rabbitmq_queue_messages_ready{instance="{{instance}}"})',
+    query: `sum(rabbitmq_queue_messages_ready${at}) or ${ZERO_WHEN_UP}`,
     unit: 'count',
     badDirection: 'up',
     description: 'Messages waiting in queues for a consumer; a steady climb means consumers fall behind.',
@@ -20,7 +28,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'messages_unacked',
     name: 'Messages delivered, not acknowledged',
-    query: 'sum(rabbitmq_queue_messages_unacked{instance="{{instance}}"})',
+    query: `sum(rabbitmq_queue_messages_unacked${at}) or ${ZERO_WHEN_UP}`,
     unit: 'count',
     badDirection: 'up',
     description: 'Messages handed to consumers and not yet acknowledged; growth means consumers hang or forget to ack.',
