@@ -150,7 +150,8 @@ const SQL = {
 const CONNECTION_LOST = new Set(['ECONNRESET', 'EPIPE', 'PROTOCOL_CONNECTION_LOST']);
 
 export const connector: Connector<Facts> = {
-  defaultUrl: (address) => `mysql://root@${address}/`,
+  // Reading threads and locks takes a login: a monitoring account the operator configures, never a guessed root.
+  defaultUrl: () => undefined,
 
   async collect(target, { timeoutMs }) {
     const progress = { step: 'connecting' };
