@@ -12,7 +12,7 @@ export interface DropProxy {
   /** The URL of the proxied server: `url` with the proxy's address. */
   url: string;
   /** Connections dropped so far. */
-  drops: number;
+  readonly drops: number;
   close(): Promise<void>;
 }
 
