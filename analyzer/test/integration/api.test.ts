@@ -14,18 +14,24 @@ const elasticsearch = serviceFromEnv('KSA_ELASTICSEARCH_URL');
 const skip = prometheus.skip || elasticsearch.skip;
 /** The stack's Redis, as the analyzer names it. */
 const REDIS_ID = `redis:${addressOf(process.env.REDIS_URL || 'redis://127.0.0.1:16379')}`;
-/** Signals the local stack cannot have: it runs no replicas. Every other signal must have data. */
-const EMPTY_ON_STACK: Record<string, string[]> = {
+/**
+ * Signals the local stack may lack: it runs no replicas, and a hit ratio needs key lookups (none may
+ * have happened yet on a fresh stack). Every other signal must have data.
+ */
+const MAY_BE_EMPTY: Record<string, string[]> = {
   mysql: ['replication-lag', 'replication-running'],
   postgresql: ['replication-lag-bytes'],
-  redis: ['master_link_up'],
+  redis: ['master_link_up', 'keyspace_hit_ratio'],
 };
+const unexpectedlyEmpty = (type: string, empty: string[]) => empty.filter((id) => !MAY_BE_EMPTY[type]?.includes(id));
 const TYPES = ['elasticsearch', 'kafka', 'mysql', 'postgresql', 'rabbitmq', 'redis'];
 
-/** The stack's settings as the analyzer reads them (KSA_* from `stack/env.sh`). */
-function stackEnv(overrides: Record<string, string> = {}): Record<string, string> {
+/** The stack's settings as the analyzer reads them (KSA_* from `stack/env.sh`), minus `without`. */
+function stackEnv(overrides: Record<string, string> = {}, without: string[] = []): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) if (name.startsWith('KSA_') && value) env[name] = value;
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith('KSA_') && value && !without.includes(name)) env[name] = value;
+  }
   return { ...env, KSA_INVENTORY_CACHE_SECONDS: '0', ...overrides };
 }
 
@@ -97,7 +103,7 @@ describe('analyzer on the real stack', { skip }, () => {
       const empty = signals
         .filter((signal) => signal.values.every((value) => value === null))
         .map((signal) => signal.id);
-      assert.deepEqual(empty, EMPTY_ON_STACK[type] ?? [], `${type}: signals without data`);
+      assert.deepEqual(unexpectedlyEmpty(type, empty), [], `${type}: signals without data`);
       for (const signal of signals) assert.equal(signal.timestamps.length, signal.values.length);
     }
     const redis = await app.inject({
@@ -146,7 +152,7 @@ describe('analyzer on the real stack', { skip }, () => {
         { configured: true, ok: true },
         `${instance.id} connector: ${report.connector.error}`,
       );
-      assert.deepEqual(report.signalsMissing, EMPTY_ON_STACK[instance.type] ?? []);
+      assert.deepEqual(unexpectedlyEmpty(instance.type, report.signalsMissing), [], `${instance.id} signals missing`);
       assert.deepEqual(report.signalsAmbiguous, []);
       assert.ok(report.signals.length > 0);
       assert.equal(report.logs.available, true);
@@ -253,6 +259,28 @@ describe('analyzer when a source or a middleware fails', { skip }, () => {
     } finally {
       await app.close();
       await fetch(`${url}/${index}`, { method: 'DELETE' });
+    }
+  });
+
+  it('runs the rules without facts, and says so, when no connection URL is configured', async () => {
+    const app = await appWith(stackEnv({}, ['KSA_CONNECTOR_POSTGRESQL_URL']), PLUGINS);
+    try {
+      const id = `postgresql:${addressOf(process.env.POSTGRES_URL || 'postgres://127.0.0.1:15432')}`;
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/diagnose',
+        headers: AUTH,
+        payload: { instance: id },
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      const report = response.json();
+      assert.deepEqual(report.connector, { configured: false, ok: false });
+      const finding = report.findings.find((f: { id: string }) => f.id === 'analyzer.connector-not-configured');
+      assert.equal(finding?.severity, 'info');
+      assert.match(finding?.explanation ?? '', /KSA_CONNECTOR_POSTGRESQL_URL/);
+      assert.ok(report.signals.length > 0, 'signals are still read');
+    } finally {
+      await app.close();
     }
   });
 
