@@ -89,7 +89,10 @@ async function laggingGroup(url: string, role: string, keepMember: boolean): Pro
       let joinTimer: NodeJS.Timeout | undefined;
       const joined = new Promise((resolve, reject) => {
         consumer.on(consumer.events.GROUP_JOIN, resolve);
-        consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
+        // A retriable crash (e.g. a fresh broker still loading __consumer_offsets) restarts the consumer by itself.
+        consumer.on(consumer.events.CRASH, ({ payload }) => {
+          if (!payload.restart) reject(payload.error);
+        });
         joinTimer = setTimeout(() => reject(new Error(`${groupId} did not join within ${WAIT_MS} ms`)), WAIT_MS);
       });
       try {
