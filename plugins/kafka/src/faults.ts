@@ -45,7 +45,8 @@ async function laggingGroup(url: string, role: string, keepMember: boolean): Pro
   const groupId = `${topic}-group`;
   const admin: Admin = kafka.admin();
   const producer: Producer = kafka.producer();
-  const consumer: Consumer = kafka.consumer({ groupId });
+  // A short session (the broker's minimum is 6 s) lets a member lost to a restart leave the group quickly.
+  const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: 10_000 });
   const groupState = async () => {
     const { groups } = await admin.describeGroups([groupId]);
     return groups[0];
@@ -83,6 +84,12 @@ async function laggingGroup(url: string, role: string, keepMember: boolean): Pro
       });
       // A member that commits an early offset on every partition and then consumes nothing; undo disconnects it
       // before deleting its group.
+      // On a fresh broker the group coordinator needs __consumer_offsets created and loaded first; joining
+      // before that crashes the consumer and leaves a ghost member until its session times out.
+      await waitFor(`the coordinator of ${groupId}`, async () => {
+        await admin.describeGroups([groupId]);
+        return true;
+      });
       cleanup.add(() => consumer.disconnect());
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
