@@ -1,6 +1,10 @@
 import type { MiddlewarePlugin } from './manifest.ts';
 
 const ID = /^[a-z][a-z0-9_-]*$/;
+/** Operators name scrape jobs as they like: discovery must find instances by metric, not by job. */
+const JOB_MATCHER = /\bjob\s*(?:=|!=|=~|!~)/;
+/** A fixed range vanishes with slow scrapes and skips data between long steps: use {{rate_interval}}. */
+const FIXED_RANGE = /\[\d+[smhdwy]\]/;
 
 /** Declares a plugin and checks its manifest is coherent; throws naming the first problem found. */
 export function definePlugin<F>(plugin: MiddlewarePlugin<F>): MiddlewarePlugin<F> {
@@ -10,12 +14,21 @@ export function definePlugin<F>(plugin: MiddlewarePlugin<F>): MiddlewarePlugin<F
   const actionIds = uniqueIds(where, 'action', plugin.actions);
   uniqueIds(where, 'rule', plugin.rules);
   uniqueIds(where, 'notable log pattern', plugin.logs.notable);
+  if (JOB_MATCHER.test(plugin.discovery.query)) {
+    throw new Error(`${where}: discovery must not depend on the scrape job's name`);
+  }
   for (const signal of plugin.signals) {
-    if (!signal.query.includes('{{instance}}')) {
-      throw new Error(`${where}: signal "${signal.id}" query must select the instance with {{instance}}`);
-    }
-    if (signal.limit && !signal.limit.query.includes('{{instance}}')) {
-      throw new Error(`${where}: signal "${signal.id}" limit query must select the instance with {{instance}}`);
+    for (const [what, query] of [
+      ['query', signal.query],
+      ['limit query', signal.limit?.query],
+    ] as const) {
+      if (query === undefined) continue;
+      if (!query.includes('{{instance}}')) {
+        throw new Error(`${where}: signal "${signal.id}" ${what} must select the instance with {{instance}}`);
+      }
+      if (FIXED_RANGE.test(query)) {
+        throw new Error(`${where}: signal "${signal.id}" ${what} must use [{{rate_interval}}], not a fixed range`);
+      }
     }
   }
   for (const rule of plugin.rules) {

@@ -3,8 +3,9 @@
  * middleware for integration tests. Integration suites find their server through an environment
  * variable; when REQUIRE_SERVICES=1 a missing variable fails the suite instead of skipping it.
  */
+
 import assert from 'node:assert/strict';
-import { type AddressInfo, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import type { Evidence } from './evidence.ts';
 import type { FaultScenario, InstanceRef, LogSummary, MiddlewarePlugin, RuleContext, SignalValue } from './manifest.ts';
@@ -255,4 +256,69 @@ export async function withSilentServer<T>(body: (port: number) => Promise<T>): P
   } finally {
     silent.close();
   }
+}
+
+export interface DropProxy {
+  /** The URL of the proxied server: `url` with the proxy's address. */
+  url: string;
+  /** Connections dropped so far. */
+  readonly drops: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Watches the server→client bytes of one connection and says when the client is in (authenticated),
+ * from which point the proxy drops the connection on the client's next bytes.
+ */
+export type LoginWatcher = () => (serverChunk: Buffer) => boolean;
+
+/**
+ * A TCP proxy in front of a real server that drops each connection right after login, as a restart, a
+ * failover or a killed session does once a client is in: it forwards bytes both ways and, once
+ * `loggedIn` says so, resets both sockets (RST) on the client's next bytes, its first query.
+ */
+export async function dropAfterLoginProxy(url: string, loggedIn: LoginWatcher): Promise<DropProxy> {
+  const target = new URL(url);
+  const sockets = new Set<Socket>();
+  let drops = 0;
+  const listener = createServer((client) => {
+    const server = connect(Number(target.port), target.hostname);
+    for (const socket of [client, server]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      // Resets and the peer going away are what this proxy is for.
+      socket.on('error', () => undefined);
+    }
+    const watch = loggedIn();
+    let ready = false;
+    server.on('data', (chunk: Buffer) => {
+      client.write(chunk);
+      ready ||= watch(chunk);
+    });
+    client.on('data', (chunk: Buffer) => {
+      if (!ready) {
+        server.write(chunk);
+        return;
+      }
+      drops += 1;
+      client.resetAndDestroy();
+      server.resetAndDestroy();
+    });
+    client.on('end', () => server.end());
+    server.on('end', () => client.end());
+  });
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const proxied = new URL(url);
+  proxied.host = `127.0.0.1:${(listener.address() as AddressInfo).port}`;
+  return {
+    url: proxied.toString(),
+    get drops() {
+      return drops;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        listener.close(() => resolve());
+      }),
+  };
 }

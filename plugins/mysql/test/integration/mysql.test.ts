@@ -13,6 +13,7 @@ import {
   collectFindings,
   collectRejects,
   collectTimesOut,
+  dropAfterLoginProxy,
   duringFault,
   eventually,
   factValue,
@@ -24,7 +25,7 @@ import { type Connection, createConnection, type RowDataPacket } from 'mysql2/pr
 import { faults } from '../../src/faults.ts';
 import plugin from '../../src/index.ts';
 import { THRESHOLDS } from '../../src/rules.ts';
-import { dropAfterHandshakeProxy } from './drop-proxy.ts';
+import { handshakeOk } from './drop-proxy.ts';
 
 const service = serviceFromEnv('MYSQL_URL');
 const ROW_LOCK = 'row-lock-held-by-idle-transaction';
@@ -128,7 +129,7 @@ describe('mysql plugin against a real server', { skip: service.skip }, () => {
   });
 
   it('rejects when the connection drops after authentication, and the process lives on', async () => {
-    const proxy = await dropAfterHandshakeProxy(url);
+    const proxy = await dropAfterLoginProxy(url, handshakeOk);
     try {
       await collectRejects(
         plugin,

@@ -14,6 +14,7 @@ import {
   collectFindings,
   collectRejects,
   collectTimesOut,
+  dropAfterLoginProxy,
   duringFault,
   eventually,
   factValue,
@@ -25,7 +26,7 @@ import { Client } from 'pg';
 import { FAULT_TAG, faults } from '../../src/faults.ts';
 import plugin from '../../src/index.ts';
 import { THRESHOLDS } from '../../src/rules.ts';
-import { dropAfterReadyProxy } from './drop-proxy.ts';
+import { readyForQuery } from './drop-proxy.ts';
 
 const service = serviceFromEnv('POSTGRES_URL');
 const TABLE = `kubestack_test_locks_${process.pid}`;
@@ -133,7 +134,7 @@ describe('postgresql plugin against a real server', { skip: service.skip }, () =
   });
 
   it('rejects when the connection drops after authentication, and the process lives on', async () => {
-    const proxy = await dropAfterReadyProxy(url);
+    const proxy = await dropAfterLoginProxy(url, readyForQuery);
     try {
       await collectRejects(
         plugin,

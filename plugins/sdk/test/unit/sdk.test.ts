@@ -114,6 +114,19 @@ describe('definePlugin', () => {
     );
     assert.throws(() => definePlugin(plugin({ actions: [] })), /rule "high-load" suggests unknown action "shed"/);
     assert.throws(
+      () => definePlugin(plugin({ discovery: { query: 'up{job="demo"}' } })),
+      /discovery must not depend on the scrape job's name/,
+    );
+    const signal = base.signals[0] as MiddlewarePlugin['signals'][0];
+    assert.throws(
+      () => definePlugin(plugin({ signals: [{ ...signal, query: 'rate(demo_total{instance="{{instance}}"}[1m])' }] })),
+      /signal "load" query must use \[\{\{rate_interval\}\}\], not a fixed range/,
+    );
+    assert.throws(
+      () => definePlugin(plugin({ signals: [{ ...signal, limit: { name: 'max', query: 'demo_max' } }] })),
+      /signal "load" limit query must select the instance/,
+    );
+    assert.throws(
       () => definePlugin(plugin({ logs: { serviceType: 'demo', notable: [{ id: 'x', pattern: '(', meaning: '' }] } })),
       SyntaxError,
     );
