@@ -24,6 +24,11 @@ export async function appWith(
   return app;
 }
 
+/** POST /api/v1/diagnose for one instance, with the test token. */
+export function diagnose(app: FastifyInstance, instance: string, window: { from?: string; to?: string } = {}) {
+  return app.inject({ method: 'POST', url: '/api/v1/diagnose', headers: AUTH, payload: { instance, ...window } });
+}
+
 /** A minimal plugin for API tests that need no middleware: discovery over Prometheus' own `up`. */
 export const probePlugin = definePlugin<{ ok: boolean }>({
   id: 'probe',

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { addressOf, eventually, serviceFromEnv } from '@kubestack/plugin-sdk/testkit';
 import type { FastifyInstance } from 'fastify';
 import { PLUGINS } from '../../src/plugins/registry.ts';
-import { AUTH, appWith, CLOSED_URL } from '../support.ts';
+import { AUTH, appWith, CLOSED_URL, diagnose } from '../support.ts';
 
 const prometheus = serviceFromEnv('KSA_PROMETHEUS_URL');
 const elasticsearch = serviceFromEnv('KSA_ELASTICSEARCH_URL');
@@ -62,12 +62,7 @@ describe('analyzer on the real stack', { skip }, () => {
       'every key signal to have data',
       async () => {
         for (const instance of instances) {
-          const response = await app.inject({
-            method: 'POST',
-            url: '/api/v1/diagnose',
-            headers: AUTH,
-            payload: { instance: instance.id },
-          });
+          const response = await diagnose(app, instance.id);
           if (unexpectedlyEmpty(instance.type, response.json().signalsMissing).length > 0) return undefined;
         }
         return true;
@@ -154,12 +149,7 @@ describe('analyzer on the real stack', { skip }, () => {
   it('diagnoses every instance with findings ordered by severity and readable evidence', async () => {
     const order = { critical: 0, warning: 1, info: 2 } as const;
     for (const instance of instances) {
-      const response = await app.inject({
-        method: 'POST',
-        url: '/api/v1/diagnose',
-        headers: AUTH,
-        payload: { instance: instance.id },
-      });
+      const response = await diagnose(app, instance.id);
       assert.equal(response.statusCode, 200, response.body);
       const report = response.json();
       assert.equal(report.instance.id, instance.id);
@@ -197,12 +187,7 @@ describe('analyzer on the real stack', { skip }, () => {
       const from = new Date(Date.now() - 60_000).toISOString();
       const serious: Record<string, string[]> = {};
       for (const instance of instances) {
-        const response = await app.inject({
-          method: 'POST',
-          url: '/api/v1/diagnose',
-          headers: AUTH,
-          payload: { instance: instance.id, from },
-        });
+        const response = await diagnose(app, instance.id, { from });
         const ids = (response.json().findings as Array<{ id: string; severity: string }>)
           .filter((finding) => finding.severity !== 'info')
           .map((finding) => finding.id);
@@ -223,12 +208,7 @@ describe('analyzer on the real stack', { skip }, () => {
   });
 
   it('answers 404 for an unknown instance, naming it', async () => {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/v1/diagnose',
-      headers: AUTH,
-      payload: { instance: 'redis:10.9.9.9:1' },
-    });
+    const response = await diagnose(app, 'redis:10.9.9.9:1');
     assert.equal(response.statusCode, 404);
     assert.equal(response.json().code, 'INSTANCE_NOT_FOUND');
     assert.match(response.json().message, /no instance "redis:10\.9\.9\.9:1"/);
@@ -245,12 +225,7 @@ describe('analyzer when a source or a middleware fails', { skip }, () => {
       assert.equal(ready.statusCode, 200);
       assert.equal(ready.json().status, 'degraded');
       assert.equal(ready.json().sources.elasticsearch.reachable, false);
-      const response = await app.inject({
-        method: 'POST',
-        url: '/api/v1/diagnose',
-        headers: AUTH,
-        payload: { instance: REDIS_ID },
-      });
+      const response = await diagnose(app, REDIS_ID);
       assert.equal(response.statusCode, 200, response.body);
       assert.equal(response.json().partial, true);
       assert.deepEqual(response.json().unavailable, ['elasticsearch']);
@@ -275,12 +250,7 @@ describe('analyzer when a source or a middleware fails', { skip }, () => {
     assert.ok(created.ok, await created.text());
     const app = await appWith(stackEnv({ KSA_ELASTICSEARCH_INDEX: index }), PLUGINS);
     try {
-      const diagnosis = await app.inject({
-        method: 'POST',
-        url: '/api/v1/diagnose',
-        headers: AUTH,
-        payload: { instance: REDIS_ID },
-      });
+      const diagnosis = await diagnose(app, REDIS_ID);
       assert.equal(diagnosis.statusCode, 200, diagnosis.body);
       assert.equal(diagnosis.json().partial, true);
       assert.deepEqual(diagnosis.json().unavailable, ['elasticsearch']);
@@ -298,12 +268,7 @@ describe('analyzer when a source or a middleware fails', { skip }, () => {
     const app = await appWith(stackEnv({}, ['KSA_CONNECTOR_POSTGRESQL_URL']), PLUGINS);
     try {
       const id = `postgresql:${addressOf(process.env.POSTGRES_URL || 'postgres://127.0.0.1:15432')}`;
-      const response = await app.inject({
-        method: 'POST',
-        url: '/api/v1/diagnose',
-        headers: AUTH,
-        payload: { instance: id },
-      });
+      const response = await diagnose(app, id);
       assert.equal(response.statusCode, 200, response.body);
       const report = response.json();
       assert.deepEqual(report.connector, { configured: false, ok: false });
@@ -319,12 +284,7 @@ describe('analyzer when a source or a middleware fails', { skip }, () => {
   it('answers 503 naming Prometheus when it is down', async () => {
     const app = await appWith(stackEnv({ KSA_PROMETHEUS_URL: CLOSED_URL }), PLUGINS);
     try {
-      const response = await app.inject({
-        method: 'POST',
-        url: '/api/v1/diagnose',
-        headers: AUTH,
-        payload: { instance: REDIS_ID },
-      });
+      const response = await diagnose(app, REDIS_ID);
       assert.equal(response.statusCode, 503);
       assert.equal(response.json().source, 'prometheus');
       assert.match(response.json().message, /^prometheus: cannot reach/);
@@ -336,12 +296,7 @@ describe('analyzer when a source or a middleware fails', { skip }, () => {
   it('turns a middleware that refuses the connector into a finding', async () => {
     const app = await appWith(stackEnv({ KSA_CONNECTOR_REDIS_URL: 'redis://:hunter2@127.0.0.1:1' }), PLUGINS);
     try {
-      const response = await app.inject({
-        method: 'POST',
-        url: '/api/v1/diagnose',
-        headers: AUTH,
-        payload: { instance: REDIS_ID },
-      });
+      const response = await diagnose(app, REDIS_ID);
       assert.equal(response.statusCode, 200, response.body);
       const report = response.json();
       assert.equal(report.connector.ok, false);
