@@ -102,7 +102,11 @@ export const DiagnosisSchema = Type.Object({
   }),
   logs: Type.Object({
     available: Type.Boolean(),
-    total: Type.Integer(),
+    total: Type.Integer({ description: "The instance's lines in the window" }),
+    scanned: Type.Integer({
+      description:
+        'The newest lines matched against notable patterns (diagnose.logLines at most): pattern counts cover these',
+    }),
     byLevel: Type.Record(Type.String(), Type.Integer()),
   }),
   tookMs: Type.Integer(),

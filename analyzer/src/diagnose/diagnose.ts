@@ -35,7 +35,7 @@ export interface DiagnosisReport {
   /** Signal ids without data in the window, and those whose query matched several series. */
   signalsMissing: string[];
   signalsAmbiguous: string[];
-  logs: { available: boolean; total: number; byLevel: Record<string, number> };
+  logs: { available: boolean; total: number; scanned: number; byLevel: Record<string, number> };
   tookMs: number;
 }
 
@@ -106,7 +106,7 @@ export class Diagnoser {
         .filter(([, value]) => value === undefined)
         .map(([id]) => id),
       signalsAmbiguous: series.filter((entry) => entry.ambiguous).map((entry) => entry.spec.id),
-      logs: { available: logs.available, total: logs.total, byLevel: logs.byLevel },
+      logs: { available: logs.available, total: logs.total, scanned: logs.scanned, byLevel: logs.byLevel },
       tookMs: Math.round(performance.now() - started),
     };
     this.#latest.set(instance.id, {

@@ -56,10 +56,10 @@ export function summarizeLogs(
     }
   }
   const total = Object.values(levelCounts).reduce((sum, count) => sum + count, 0);
-  return { available: true, total, byLevel: levelCounts, notable };
+  return { available: true, total, byLevel: levelCounts, scanned: lines.length, notable };
 }
 
-export const LOGS_UNAVAILABLE: LogSummary = { available: false, total: 0, byLevel: {}, notable: {} };
+export const LOGS_UNAVAILABLE: LogSummary = { available: false, total: 0, byLevel: {}, scanned: 0, notable: {} };
 
 /** Step for range queries: about 240 points over the window, never finer than the 5 s scrape. */
 export function stepFor(from: Date, to: Date): number {

@@ -50,6 +50,7 @@ describe('summarizeLogs', () => {
     );
     assert.equal(summary.available, true);
     assert.equal(summary.total, 12);
+    assert.equal(summary.scanned, 5, 'pattern counts cover the lines scanned, not the whole window');
     assert.equal(summary.notable.oom?.count, 3);
     assert.equal(summary.notable.oom?.sample.length, 3);
   });

@@ -83,9 +83,12 @@ export interface LogLine {
 export interface LogSummary {
   /** False when logs could not be read (Elasticsearch down); rules must not conclude from absence then. */
   available: boolean;
+  /** Lines of the instance in the window. */
   total: number;
   byLevel: Record<string, number>;
-  /** Per notable pattern id: how many lines matched in the window, and a few of them. */
+  /** The newest lines of the window that were matched against the notable patterns (at most a configured number). */
+  scanned: number;
+  /** Per notable pattern id: how many of the scanned lines matched, and a few of them. */
   notable: Record<string, { count: number; sample: LogLine[] }>;
 }
 

@@ -68,7 +68,7 @@ export function contextFor<F>(plugin: MiddlewarePlugin<F>, input: ContextInput<F
     window: { from: new Date(to.getTime() - 15 * 60_000), to },
     signals,
     facts: input.facts,
-    logs: { available: true, total: 0, byLevel: {}, notable: {}, ...input.logs },
+    logs: { available: true, total: 0, byLevel: {}, scanned: 0, notable: {}, ...input.logs },
   };
 }
 

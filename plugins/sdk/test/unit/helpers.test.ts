@@ -99,6 +99,7 @@ describe('notable log lines', () => {
     available,
     total: count,
     byLevel: {},
+    scanned: count,
     notable: { 'disk-full': { count, sample: count > 0 ? [line] : [] } },
   });
 
