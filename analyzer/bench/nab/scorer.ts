@@ -113,3 +113,60 @@ function indexOf(timestamps: Float64Array, time: number, from: number): number {
   for (let i = from; i < timestamps.length; i += 1) if (timestamps[i] === time) return i;
   throw new Error(`window edge ${new Date(time).toISOString()} is not a row timestamp`);
 }
+
+/** One file prepared for threshold search: its sweep, and its scorable rows at or above a floor. */
+export interface Candidate {
+  sweep: Sweep;
+  scores: Float64Array;
+}
+
+/**
+ * The threshold with the best total raw score over the given files, among `thresholds`: NAB's
+ * protocol of one threshold per profile for a whole corpus (NAB itself hill-climbs; trying every
+ * candidate is exact among them).
+ */
+export function bestThreshold(
+  files: readonly Candidate[],
+  thresholds: readonly number[],
+  profile: CostProfile,
+): { threshold: number; raw: number } {
+  // Only rows that some candidate detects can change a score: keep those, once.
+  const floor = Math.min(...thresholds);
+  const sparse = files.map((file) => {
+    const rows: number[] = [];
+    for (let i = file.sweep.start; i < file.scores.length; i += 1)
+      if ((file.scores[i] as number) >= floor) rows.push(i);
+    return { file, rows };
+  });
+  let best = { threshold: Number.POSITIVE_INFINITY, raw: Number.NEGATIVE_INFINITY };
+  const windowBest = new Map<number, number>();
+  for (const threshold of thresholds) {
+    let raw = 0;
+    for (const { file, rows } of sparse) {
+      windowBest.clear();
+      let score = 0;
+      for (const i of rows) {
+        if ((file.scores[i] as number) < threshold) continue;
+        const window = file.sweep.window[i] as number;
+        const weighted = file.sweep.weighted[i] as number;
+        if (window < 0) score += weighted;
+        else windowBest.set(window, Math.max(windowBest.get(window) ?? Number.NEGATIVE_INFINITY, weighted));
+      }
+      score -= profile.fnWeight * (file.sweep.windows - windowBest.size);
+      for (const value of windowBest.values()) score += value;
+      raw += score;
+    }
+    if (raw > best.raw) best = { threshold, raw };
+  }
+  return best;
+}
+
+/** Candidate thresholds: the distinct values among the `count` highest scores (higher ones first). */
+export function candidateThresholds(files: readonly Candidate[], count: number): number[] {
+  const top: number[] = [];
+  for (const { sweep: swept, scores } of files) {
+    for (let i = swept.start; i < scores.length; i += 1) if ((scores[i] as number) > 0) top.push(scores[i] as number);
+  }
+  top.sort((a, b) => b - a);
+  return [...new Set(top.slice(0, count))];
+}
