@@ -322,3 +322,25 @@ export async function dropAfterLoginProxy(url: string, loggedIn: LoginWatcher): 
       }),
   };
 }
+
+/**
+ * Runs the plugin's discovery query on a real Prometheus and checks it lists `instance` once, as up,
+ * with its scrape target's own labels (which the analyzer shows); the job name plays no part.
+ */
+export async function assertDiscoveredUp(
+  plugin: MiddlewarePlugin,
+  prometheusUrl: string,
+  instance: string,
+): Promise<void> {
+  const query = plugin.discovery.query;
+  const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
+  const body = (await response.json()) as {
+    status: string;
+    data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+  };
+  assert.equal(body.status, 'success', query);
+  const found = (body.data?.result ?? []).filter((sample) => sample.metric.instance === instance);
+  assert.equal(found.length, 1, `${instance} in ${JSON.stringify(body.data?.result)}`);
+  assert.equal(found[0]?.value[1], '1');
+  assert.ok(found[0]?.metric.job && found[0].metric.host);
+}

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  assertDiscoveredUp,
   assertFaultsFireUntilUndone,
   assertNotFired,
   collectFindings,
@@ -98,17 +99,6 @@ function faultGroup(facts: Facts, role: string): ConsumerGroup {
 
 describe('kafka discovery in the real Prometheus', { skip: service.skip || prometheus.skip }, () => {
   it("lists the broker as up, with its scrape target labels, through the exporter's own metric", async () => {
-    const instance = (service.url ?? '').split(',')[0];
-    const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(plugin.discovery.query)}`);
-    const body = (await response.json()) as {
-      status: string;
-      data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
-    };
-    assert.equal(body.status, 'success', plugin.discovery.query);
-    const found = (body.data?.result ?? []).filter((sample) => sample.metric.instance === instance);
-    assert.equal(found.length, 1, `${instance} in ${JSON.stringify(body.data?.result)}`);
-    assert.equal(found[0]?.value[1], '1');
-    // The target's own labels survive the join (the analyzer shows them); the job name plays no part.
-    assert.ok(found[0]?.metric.job && found[0].metric.host);
+    await assertDiscoveredUp(plugin, prometheus.url ?? '', (service.url ?? '').split(',')[0] ?? '');
   });
 });

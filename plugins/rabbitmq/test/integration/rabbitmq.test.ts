@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
   addressOf,
+  assertDiscoveredUp,
   assertFaultsFireUntilUndone,
   assertNotFired,
   collectFindings,
@@ -163,17 +164,6 @@ describe('rabbitmq connector against a server that never answers', () => {
 
 describe('rabbitmq discovery in the real Prometheus', { skip: amqp.skip || prometheus.skip }, () => {
   it("lists the node as up, with its scrape target labels, through the exporter's own metric", async () => {
-    const instance = addressOf(amqp.url ?? '');
-    const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(plugin.discovery.query)}`);
-    const body = (await response.json()) as {
-      status: string;
-      data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
-    };
-    assert.equal(body.status, 'success', plugin.discovery.query);
-    const found = (body.data?.result ?? []).filter((sample) => sample.metric.instance === instance);
-    assert.equal(found.length, 1, `${instance} in ${JSON.stringify(body.data?.result)}`);
-    assert.equal(found[0]?.value[1], '1');
-    // The target's own labels survive the join (the analyzer shows them); the job name plays no part.
-    assert.ok(found[0]?.metric.job && found[0].metric.host);
+    await assertDiscoveredUp(plugin, prometheus.url ?? '', addressOf(amqp.url ?? ''));
   });
 });
