@@ -22,11 +22,11 @@ export interface ForecastOptions {
   horizonPoints: number;
   /** Grid step; default the median spacing of the samples. */
   stepMs?: number;
-  /** Season in points, 0 for none; default detected (daily or weekly). */
+  /** Season in points, 0 for none; default detected (hourly, daily or weekly). */
   seasonPeriod?: number;
   /** Restrict the candidates (e.g. to compare models); default all that apply. */
   methods?: readonly ForecastMethod[];
-  /** Validation origins, at most (default 8). */
+  /** Validation origins, at most (default 12). */
   validationOrigins?: number;
 }
 
