@@ -4,6 +4,7 @@ import type { MiddlewarePlugin } from '@kubestack/plugin-sdk';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { requireBearerToken } from './api/auth.ts';
 import type { ApiDeps } from './api/deps.ts';
+import { detectionRoutes } from './api/detection.ts';
 import { diagnoseRoutes } from './api/diagnose.ts';
 import { registerErrorHandling } from './api/errors.ts';
 import { healthRoutes } from './api/health.ts';
@@ -13,6 +14,8 @@ import { type Clock, systemClock } from './clock.ts';
 import { checkConnectorPlugins } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { Diagnoser } from './diagnose/diagnose.ts';
+import { Scanner } from './fleet/scan.ts';
+import { SignalAnalysis } from './fleet/signal-analysis.ts';
 import { Inventory } from './inventory/inventory.ts';
 import { registerMetrics } from './observability/metrics.ts';
 import { ElasticsearchSource } from './sources/elasticsearch.ts';
@@ -53,7 +56,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const elasticsearch = new ElasticsearchSource(config.elasticsearch);
   const inventory = new Inventory(prometheus, options.plugins, config.inventory.cacheSeconds, clock);
   const diagnoser = new Diagnoser({ prometheus, elasticsearch, inventory, config, clock });
-  const deps: ApiDeps = { config, clock, prometheus, elasticsearch, inventory, diagnoser, version: VERSION };
+  const analysis = new SignalAnalysis({ prometheus, config, clock });
+  const scanner = new Scanner({ inventory, analysis, clock });
+  const deps: ApiDeps = {
+    config,
+    clock,
+    prometheus,
+    elasticsearch,
+    inventory,
+    diagnoser,
+    analysis,
+    scanner,
+    version: VERSION,
+  };
 
   await app.register(swagger, {
     openapi: {
@@ -69,6 +84,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         { name: 'health', description: 'Liveness and readiness (no token needed)' },
         { name: 'instances', description: 'The middleware fleet' },
         { name: 'diagnosis', description: 'What is wrong, with evidence' },
+        { name: 'detection', description: 'Is this normal, and when will it break: anomalies, scans, forecasts' },
       ],
     },
   });
@@ -83,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     secured.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     await secured.register(instanceRoutes, deps);
     await secured.register(diagnoseRoutes, deps);
+    await secured.register(detectionRoutes, deps);
   });
   return app;
 }

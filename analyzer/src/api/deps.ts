@@ -2,6 +2,8 @@
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import type { Diagnoser } from '../diagnose/diagnose.ts';
+import type { Scanner } from '../fleet/scan.ts';
+import type { SignalAnalysis } from '../fleet/signal-analysis.ts';
 import type { Inventory } from '../inventory/inventory.ts';
 import type { ElasticsearchSource } from '../sources/elasticsearch.ts';
 import type { PrometheusSource } from '../sources/prometheus.ts';
@@ -13,5 +15,7 @@ export interface ApiDeps {
   elasticsearch: ElasticsearchSource;
   inventory: Inventory;
   diagnoser: Diagnoser;
+  analysis: SignalAnalysis;
+  scanner: Scanner;
   version: string;
 }

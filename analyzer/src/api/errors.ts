@@ -31,6 +31,7 @@ const REASONS: Record<number, string> = {
   404: 'Not Found',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
@@ -63,7 +64,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply.code(503).send(errorBody(503, 'SOURCE_UNAVAILABLE', error.message, error.source));
     }
     if ('validation' in error && error.validation) {
-      return reply.code(400).send(errorBody(400, 'BAD_REQUEST', error.message));
+      // Ajv's message for an unknown property does not say which one; the caller needs the name.
+      const extra = error.validation.find((issue) => issue.keyword === 'additionalProperties');
+      const name = (extra?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
+      const message = name ? `${error.message}: "${name}"` : error.message;
+      return reply.code(400).send(errorBody(400, 'BAD_REQUEST', message));
     }
     const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (status >= 400 && status < 500) {

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { readSignalSeries } from '../diagnose/observe.ts';
 import { stepFor } from '../diagnose/summarize.ts';
+import type { HealthOutlook } from '../fleet/signal-analysis.ts';
 import type { Instance, Inventory } from '../inventory/inventory.ts';
 import type { ApiDeps } from './deps.ts';
 import { ApiError, ErrorBody } from './errors.ts';
@@ -18,13 +19,31 @@ export async function resolveInstance(inventory: Inventory, id: string) {
   return { instance, plugin };
 }
 
+function outlookJson(outlook: HealthOutlook | undefined) {
+  if (!outlook) return null;
+  const exhaustion = outlook.nearestExhaustion;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    checkedAt: outlook.checkedAt.toISOString(),
+    activeAnomalies: outlook.activeAnomalies,
+    nearestExhaustion: exhaustion && {
+      signal: exhaustion.signal,
+      limitName: exhaustion.limitName,
+      limit: exhaustion.limit,
+      at: iso(exhaustion.at),
+      earliest: iso(exhaustion.earliest),
+      latest: exhaustion.latest === undefined ? null : iso(exhaustion.latest),
+    },
+  };
+}
+
 /** Points per signal: a dashboard panel needs about one per pixel; more only costs memory. */
 const MAX_POINTS = 5000;
 
 const Failures = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 502: ErrorBody, 503: ErrorBody };
 
 export const instanceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, deps) => {
-  const { inventory, diagnoser, clock, elasticsearch } = deps;
+  const { inventory, diagnoser, clock, elasticsearch, analysis } = deps;
 
   app.get(
     '/api/v1/instances',
@@ -57,6 +76,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, de
           health: {
             status: instance.up ? ('up' as const) : ('down' as const),
             lastDiagnosis: diagnoser.latest(instance.id) ?? null,
+            outlook: outlookJson(analysis.outlook(instance.id)),
           },
         }));
       return { instances };

@@ -25,6 +25,27 @@ export const HealthSchema = Type.Object({
     }),
     Type.Null(),
   ]),
+  outlook: Type.Union(
+    [
+      Type.Object({
+        checkedAt: Type.String({ format: 'date-time' }),
+        activeAnomalies: Type.Integer({ description: 'Key signals with an anomaly still open' }),
+        nearestExhaustion: Type.Union([
+          Type.Object({
+            signal: Type.String(),
+            limitName: Type.String(),
+            limit: Type.Number(),
+            at: Type.String({ format: 'date-time' }),
+            earliest: Type.String({ format: 'date-time' }),
+            latest: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+          }),
+          Type.Null(),
+        ]),
+      }),
+      Type.Null(),
+    ],
+    { description: 'From the latest scan or anomalies call; null before the first' },
+  ),
 });
 
 const LogLineSchema = Type.Object({
