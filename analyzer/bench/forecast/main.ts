@@ -18,7 +18,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { type ForecastMethod, forecast, seasonalNaive, timeToThreshold } from '../../src/forecast/index.ts';
+import { type ForecastMethod, forecast, naiveScale, seasonalNaive, timeToThreshold } from '../../src/forecast/index.ts';
 import { type RegularSeries, regularize } from '../../src/series/index.ts';
 import { readSeries } from '../nab/corpus.ts';
 
@@ -39,20 +39,6 @@ interface Accuracy {
   inside95: number;
   actuals: number;
   methods: ForecastMethod[];
-}
-
-/** Mean |y_t − y_{t−lag}| over the observed pairs. */
-function seasonalNaiveScale(values: Float64Array, lag: number): number {
-  let sum = 0;
-  let count = 0;
-  for (let i = lag; i < values.length; i += 1) {
-    const difference = (values[i] as number) - (values[i - lag] as number);
-    if (Number.isFinite(difference)) {
-      sum += Math.abs(difference);
-      count += 1;
-    }
-  }
-  return count > 0 ? sum / count : 0;
 }
 
 /** Number of raw samples at or before `time` (raw timestamps are ascending but for rare repeats). */
@@ -78,7 +64,7 @@ function evaluateAccuracy(raw: { timestamps: Float64Array; values: Float64Array 
     const origin = grid.values.length - horizon - k * stride;
     if (origin < 2 * season) continue; // the baseline needs a season of history, its scale two
     const history = grid.values.subarray(0, origin);
-    const scale = seasonalNaiveScale(history, season);
+    const scale = naiveScale(history, season);
     if (!(scale > 0)) continue;
     const seen = samplesUpTo(raw.timestamps, grid.timestamps[origin - 1] as number);
     const ours = forecast(

@@ -16,7 +16,7 @@ import {
   timeToThreshold,
 } from '../forecast/index.ts';
 import type { Instance } from '../inventory/inventory.ts';
-import type { PrometheusSource } from '../sources/prometheus.ts';
+import type { PrometheusSource, RangeSeries } from '../sources/prometheus.ts';
 
 /** Points per signal read for detection (baseline and window together). */
 const DETECT_POINTS = 1000;
@@ -126,7 +126,7 @@ export class SignalAnalysis {
     const [read] = await this.#read({ ...plugin, signals: [spec] }, instance, { from: historyFrom, to }, stepSeconds);
     const series = read?.series;
     if (!series || series.values.length === 0) throw new InsufficientDataError(0, MIN_FORECAST_POINTS);
-    const timestamps = series.timestamps.map((seconds) => seconds * 1000);
+    const timestamps = inMilliseconds(series);
     const horizonPoints = Math.max(1, Math.ceil(horizonSeconds / stepSeconds));
     const result = forecast({ timestamps, values: series.values }, { horizonPoints, stepMs: stepSeconds * 1000 });
     const limit = read.limit !== undefined && read.limit > 0 ? read.limit : undefined;
@@ -137,9 +137,9 @@ export class SignalAnalysis {
             { timestamps, values: series.values },
             {
               limit,
-              direction: spec.badDirection === 'down' ? 'below' : 'above',
+              direction: exhaustionDirection(spec),
+              forecast: result,
               horizonMs: horizonSeconds * 1000,
-              stepMs: stepSeconds * 1000,
             },
           );
     return {
@@ -177,12 +177,22 @@ export class SignalAnalysis {
   }
 }
 
+/** Prometheus gives Unix seconds; the detect and forecast domains work in ms. */
+function inMilliseconds(series: RangeSeries): Float64Array {
+  return series.timestamps.map((seconds) => seconds * 1000);
+}
+
+/** A signal that is bad when it falls (free space) runs out downward; every other one upward. */
+function exhaustionDirection(spec: SignalSpec): 'above' | 'below' {
+  return spec.badDirection === 'down' ? 'below' : 'above';
+}
+
 function analyse({ spec, series }: SignalSeries, window: Window, stepSeconds: number): SignalAnomalies {
   const base = { id: spec.id, name: spec.name, unit: spec.unit };
   if (!series || series.values.length < 3) {
     return { ...base, status: 'no-data', maxScore: 0, active: false, episodes: [] };
   }
-  const timestamps = series.timestamps.map((seconds) => seconds * 1000);
+  const timestamps = inMilliseconds(series);
   const fromMs = window.from.getTime();
   const first = timestamps[0] as number;
   const warmUp = Math.max(0, Math.round((fromMs - first) / (stepSeconds * 1000)));
@@ -200,12 +210,12 @@ function nearestExhaustion(all: readonly SignalSeries[], horizonMs: number): Exh
   let nearest: Exhaustion | null = null;
   for (const { spec, series, limit } of all) {
     if (!spec.limit || limit === undefined || !(limit > 0) || !series || series.values.length < 6) continue;
-    const timestamps = series.timestamps.map((seconds) => seconds * 1000);
+    const timestamps = inMilliseconds(series);
     let outcome: TimeToThreshold;
     try {
       outcome = timeToThreshold(
         { timestamps, values: series.values },
-        { limit, direction: spec.badDirection === 'down' ? 'below' : 'above', horizonMs },
+        { limit, direction: exhaustionDirection(spec), horizonMs },
       );
     } catch (error) {
       if (error instanceof InsufficientDataError) continue;

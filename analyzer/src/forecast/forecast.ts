@@ -53,7 +53,7 @@ export interface ForecastResult extends PredictionBands {
 export const MIN_FORECAST_POINTS = 6;
 const DEFAULT_ORIGINS = 12;
 /** Mean |y_t − y_{t−lag}|: the error of the in-sample (seasonal) naive forecast, MASE's denominator. */
-function naiveScale(values: Float64Array, lag: number): number {
+export function naiveScale(values: Float64Array, lag: number): number {
   let sum = 0;
   let count = 0;
   for (let i = lag; i < values.length; i += 1) {

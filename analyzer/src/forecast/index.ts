@@ -6,6 +6,7 @@ export {
   type ForecastValidation,
   forecast,
   MIN_FORECAST_POINTS,
+  naiveScale,
   type TimeSeries,
 } from './forecast.ts';
 export type { PredictionBands } from './intervals.ts';

@@ -4,7 +4,7 @@
  * the pessimistic edge of its 95 % interval gives the earliest, the optimistic edge the latest.
  */
 import { regularize } from '../series/index.ts';
-import { forecast, type TimeSeries } from './forecast.ts';
+import { type ForecastResult, forecast, type TimeSeries } from './forecast.ts';
 import type { ForecastMethod } from './model.ts';
 
 export interface TimeToThresholdOptions {
@@ -15,6 +15,8 @@ export interface TimeToThresholdOptions {
   horizonMs: number;
   /** Grid step; default the median spacing of the samples. */
   stepMs?: number;
+  /** A forecast of this same series already made (e.g. to show it): reused instead of computing another. */
+  forecast?: ForecastResult;
 }
 
 export type TimeToThreshold =
@@ -97,8 +99,7 @@ export function timeToThreshold(series: TimeSeries, options: TimeToThresholdOpti
     return { status: 'already-crossed', since: timestamps[since] as number };
   }
 
-  const stepMs = options.stepMs ?? regularize(timestamps, values).stepMs;
-  const result = forecast(series, { horizonPoints: Math.max(1, Math.ceil(horizonMs / stepMs)), stepMs });
+  const result = options.forecast ?? forecastOver(series, horizonMs, options.stepMs);
   const startMs = (result.timestamps[0] as number) - result.stepMs;
   const startValue = last >= 0 ? (values[last] as number) : Number.NaN;
   const endMs = startMs + horizonMs;
@@ -114,4 +115,13 @@ export function timeToThreshold(series: TimeSeries, options: TimeToThresholdOpti
   }
   const latest = within(firstCrossing(startMs, startValue, result.timestamps, optimistic, limit, sign));
   return { status: 'crossing', at, earliest: earliest ?? at, latest, method: result.method };
+}
+
+/** A forecast covering `horizonMs` on the series' own grid (or `stepMs`). */
+function forecastOver(
+  series: TimeSeries,
+  horizonMs: number,
+  stepMs = regularize(series.timestamps, series.values).stepMs,
+): ForecastResult {
+  return forecast(series, { horizonPoints: Math.max(1, Math.ceil(horizonMs / stepMs)), stepMs });
 }
