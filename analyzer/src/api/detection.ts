@@ -6,19 +6,17 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { detectSeries, type TimedEpisode } from '../detect/detect-series.ts';
 import type { Scan } from '../fleet/scan.ts';
-import { UnknownSignalError } from '../fleet/signal-analysis.ts';
+import { type InstanceAnomalies, UnknownSignalError } from '../fleet/signal-analysis.ts';
 import { InsufficientDataError } from '../forecast/index.ts';
 import type { ApiDeps } from './deps.ts';
 import { ApiError, ErrorBody } from './errors.ts';
 import { resolveInstance } from './instances.ts';
-import { InstanceParams, parseWindow, TimeParam } from './schemas.ts';
+import { InstanceParams, isoTime, parseWindow, TimeParam } from './schemas.ts';
 
 export const MIN_DETECT_POINTS = 20;
 export const MAX_DETECT_POINTS = 100_000;
 const HOUR = 3600;
 const MAX_HORIZON = 7 * 24 * HOUR;
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 const EpisodeSchema = Type.Object({
   start: Type.String({ format: 'date-time' }),
@@ -45,9 +43,9 @@ const EpisodeSchema = Type.Object({
 function episodeJson(episode: TimedEpisode) {
   const finite = (value: number) => (Number.isFinite(value) ? value : null);
   return {
-    start: iso(episode.startMs),
-    end: iso(episode.endMs),
-    peak: iso(episode.peakMs),
+    start: isoTime(episode.startMs),
+    end: isoTime(episode.endMs),
+    peak: isoTime(episode.peakMs),
     score: episode.score,
     kind: episode.kind,
     direction: episode.direction,
@@ -73,7 +71,7 @@ const InstanceAnomaliesSchema = Type.Object({
   signals: Type.Array(SignalAnomaliesSchema),
 });
 
-function anomaliesJson(result: import('../fleet/signal-analysis.ts').InstanceAnomalies) {
+function anomaliesJson(result: InstanceAnomalies) {
   return {
     window: {
       from: result.window.from.toISOString(),
@@ -338,7 +336,7 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, d
         method: result.method,
         seasonPeriod: result.seasonPeriod,
         history: { from: result.historyFrom.toISOString(), step: result.stepSeconds },
-        points: result.points.map((point) => ({ ...point, t: iso(point.t) })),
+        points: result.points.map((point) => ({ ...point, t: isoTime(point.t) })),
         limit: result.limit,
         exhaustion:
           exhaustion === null
@@ -346,16 +344,16 @@ export const detectionRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, d
             : exhaustion.status === 'crossing'
               ? {
                   status: exhaustion.status,
-                  at: iso(exhaustion.at),
-                  earliest: iso(exhaustion.earliest),
-                  latest: exhaustion.latest === undefined ? null : iso(exhaustion.latest),
+                  at: isoTime(exhaustion.at),
+                  earliest: isoTime(exhaustion.earliest),
+                  latest: exhaustion.latest === undefined ? null : isoTime(exhaustion.latest),
                   inSeconds: Math.max(0, (exhaustion.at - now) / 1000),
                 }
               : exhaustion.status === 'already-crossed'
-                ? { status: exhaustion.status, since: iso(exhaustion.since) }
+                ? { status: exhaustion.status, since: isoTime(exhaustion.since) }
                 : {
                     status: exhaustion.status,
-                    earliest: exhaustion.earliest === undefined ? null : iso(exhaustion.earliest),
+                    earliest: exhaustion.earliest === undefined ? null : isoTime(exhaustion.earliest),
                   },
       };
     },

@@ -7,7 +7,7 @@ import type { HealthOutlook } from '../fleet/signal-analysis.ts';
 import type { Instance, Inventory } from '../inventory/inventory.ts';
 import type { ApiDeps } from './deps.ts';
 import { ApiError, ErrorBody } from './errors.ts';
-import { HealthSchema, InstanceParams, InstanceSchema, parseWindow, TimeParam } from './schemas.ts';
+import { HealthSchema, InstanceParams, InstanceSchema, isoTime, parseWindow, TimeParam } from './schemas.ts';
 
 /** The instance and its plugin, or a 404 that says how to find valid ids. */
 export async function resolveInstance(inventory: Inventory, id: string) {
@@ -22,7 +22,6 @@ export async function resolveInstance(inventory: Inventory, id: string) {
 function outlookJson(outlook: HealthOutlook | undefined) {
   if (!outlook) return null;
   const exhaustion = outlook.nearestExhaustion;
-  const iso = (ms: number) => new Date(ms).toISOString();
   return {
     checkedAt: outlook.checkedAt.toISOString(),
     activeAnomalies: outlook.activeAnomalies,
@@ -30,9 +29,9 @@ function outlookJson(outlook: HealthOutlook | undefined) {
       signal: exhaustion.signal,
       limitName: exhaustion.limitName,
       limit: exhaustion.limit,
-      at: iso(exhaustion.at),
-      earliest: iso(exhaustion.earliest),
-      latest: exhaustion.latest === undefined ? null : iso(exhaustion.latest),
+      at: isoTime(exhaustion.at),
+      earliest: isoTime(exhaustion.earliest),
+      latest: exhaustion.latest === undefined ? null : isoTime(exhaustion.latest),
     },
   };
 }

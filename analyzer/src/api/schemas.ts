@@ -133,6 +133,9 @@ export const DiagnosisSchema = Type.Object({
   tookMs: Type.Integer(),
 });
 
+/** An epoch-ms time as the API writes it. */
+export const isoTime = (ms: number): string => new Date(ms).toISOString();
+
 export const TimeParam = Type.String({
   description: 'RFC 3339 time (2026-11-25T10:00:00Z) or Unix epoch milliseconds',
   minLength: 1,

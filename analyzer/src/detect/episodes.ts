@@ -3,7 +3,7 @@
  * was expected to stay in, and how far it went. Pure; one pass of the streaming scorer.
  */
 import { linearRegression, linearRegressionLine, rSquared } from 'simple-statistics';
-import { DEFAULT_SCORE_OPTIONS, defaultWarmUp, type ScoreOptions, StreamingScorer, VIEWS } from './score.ts';
+import { type ScoreOptions, StreamingScorer, scoreOptionsFor, VIEWS } from './score.ts';
 
 export const EPISODE_KINDS = [
   'spike',
@@ -61,12 +61,7 @@ export interface DetectOptions extends Partial<ScoreOptions> {
 /** Scores a regular series and groups its anomalous points into episodes. NaN values are gaps. */
 export function detectAnomalies(values: Float64Array, options: DetectOptions = {}): Detection {
   const { threshold = DEFAULT_THRESHOLD, minOvershoot = DEFAULT_MIN_OVERSHOOT, ...overrides } = options;
-  const scorerOptions: ScoreOptions = {
-    ...DEFAULT_SCORE_OPTIONS,
-    warmUp: defaultWarmUp(values.length),
-    seasonPeriod: 0,
-    ...overrides,
-  };
+  const scorerOptions = scoreOptionsFor(values.length, overrides);
   const scorer = new StreamingScorer(scorerOptions);
   const { state } = scorer;
   const n = values.length;

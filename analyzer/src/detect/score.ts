@@ -222,14 +222,14 @@ export class StreamingScorer {
   }
 }
 
+/** Complete scorer options for a series of `length` points: defaults, then `overrides`. */
+export function scoreOptionsFor(length: number, overrides: Partial<ScoreOptions> = {}): ScoreOptions {
+  return { ...DEFAULT_SCORE_OPTIONS, warmUp: defaultWarmUp(length), seasonPeriod: 0, ...overrides };
+}
+
 /** Scores a whole series (batch use of the streaming scorer). */
 export function anomalyScores(values: Float64Array, options: Partial<ScoreOptions> = {}): Float64Array {
-  const scorer = new StreamingScorer({
-    ...DEFAULT_SCORE_OPTIONS,
-    warmUp: defaultWarmUp(values.length),
-    seasonPeriod: 0,
-    ...options,
-  });
+  const scorer = new StreamingScorer(scoreOptionsFor(values.length, options));
   const scores = new Float64Array(values.length);
   for (let i = 0; i < values.length; i += 1) scores[i] = scorer.push(values[i] as number);
   return scores;
