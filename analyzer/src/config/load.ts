@@ -40,7 +40,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const from = origin.has(path) ? ` (from ${origin.get(path)})` : '';
     throw new ConfigError(`invalid setting ${path}${from}: ${describeProblem(path, first.message)}`);
   }
-  return converted as Config;
+  const config = converted as Config;
+  for (const endpoint of ['llm', 'embeddings'] as const) {
+    const { baseUrl, model } = config[endpoint];
+    if ((baseUrl === undefined) !== (model === undefined)) {
+      throw new ConfigError(`${endpoint}.baseUrl and ${endpoint}.model must be set together`);
+    }
+  }
+  return config;
 }
 
 /** Plugin ids must name an installed plugin: a typo would otherwise leave a connector unconfigured silently. */

@@ -78,6 +78,43 @@ export const ConfigSchema = Type.Object(
       { cacheSeconds: Type.Integer({ default: 15, minimum: 0, maximum: 3600 }) },
       { additionalProperties: false, default: {} },
     ),
+    kb: Type.Object(
+      {
+        uri: Type.String({
+          default: 'data/kb',
+          minLength: 1,
+          description:
+            'Where the knowledge base lives: a local folder (embedded LanceDB) or an object-store URI (s3://…)',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    llm: Type.Object(
+      {
+        baseUrl: Type.Optional(
+          Type.String({
+            ...Url,
+            description: 'OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1; unset: no LLM',
+          }),
+        ),
+        model: Type.Optional(Type.String({ minLength: 1 })),
+        apiKey: Type.Optional(Type.String({ description: 'Sent only to baseUrl; never logged' })),
+        timeoutMs: Type.Integer({ default: 20_000, minimum: 500, maximum: 300_000 }),
+        redactIps: Type.Boolean({ default: true, description: 'Mask IP addresses in what is sent to the LLM' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    embeddings: Type.Object(
+      {
+        baseUrl: Type.Optional(
+          Type.String({ ...Url, description: 'OpenAI-compatible embeddings endpoint; unset: full-text search only' }),
+        ),
+        model: Type.Optional(Type.String({ minLength: 1 })),
+        apiKey: Type.Optional(Type.String()),
+        timeoutMs: Type.Integer({ default: 10_000, minimum: 500, maximum: 120_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     connectors: Type.Record(Type.String(), ConnectorSettings, { default: {} }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
@@ -113,6 +150,16 @@ export const ENVIRONMENT: Record<string, string> = {
   KSA_CONNECTOR_TIMEOUT_MS: 'diagnose.connectorTimeoutMs',
   KSA_DIAGNOSE_LOG_LINES: 'diagnose.logLines',
   KSA_INVENTORY_CACHE_SECONDS: 'inventory.cacheSeconds',
+  KSA_KB_URI: 'kb.uri',
+  KSA_LLM_BASE_URL: 'llm.baseUrl',
+  KSA_LLM_MODEL: 'llm.model',
+  KSA_LLM_API_KEY: 'llm.apiKey',
+  KSA_LLM_TIMEOUT_MS: 'llm.timeoutMs',
+  KSA_LLM_REDACT_IPS: 'llm.redactIps',
+  KSA_EMBEDDINGS_BASE_URL: 'embeddings.baseUrl',
+  KSA_EMBEDDINGS_MODEL: 'embeddings.model',
+  KSA_EMBEDDINGS_API_KEY: 'embeddings.apiKey',
+  KSA_EMBEDDINGS_TIMEOUT_MS: 'embeddings.timeoutMs',
   KSA_LOG_LEVEL: 'logLevel',
 };
 

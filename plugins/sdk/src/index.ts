@@ -15,6 +15,7 @@ export {
 } from './helpers.ts';
 export { HttpError, type HttpFailure, JsonHttp, type JsonRequest } from './http.ts';
 export type * from './manifest.ts';
+export { FAULT_CLASSES } from './manifest.ts';
 export type { Finding, NotableLogRuleSpec } from './rules.ts';
 export { bySeverity, notableLogRule, runRules, SEVERITY_ORDER } from './rules.ts';
 export { type NormalizeSqlOptions, normalizeSql } from './sql.ts';

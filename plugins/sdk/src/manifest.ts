@@ -19,6 +19,44 @@ export type Unit =
 export type BadDirection = 'up' | 'down' | 'both';
 export type Risk = 'low' | 'medium' | 'high';
 
+/**
+ * What kind of fault a rule, signal or known case points at: one vocabulary across middleware, so that root
+ * causes found on different middleware can be compared and a fault suite can state what it expects.
+ */
+export const FAULT_CLASSES = [
+  /** Memory near or at a limit: evictions, OOM refusals, heap exhaustion, GC pressure. */
+  'memory-pressure',
+  /** Connections or clients at their maximum; new ones refused or queued. */
+  'connection-exhaustion',
+  /** Sessions waiting on locks, deadlocks, blocked clients. */
+  'lock-contention',
+  /** Long-running or expensive queries and commands. */
+  'slow-queries',
+  /** Transactions left open: idle in transaction, old snapshots, blocked vacuum or purge. */
+  'long-transaction',
+  /** Disk full or near it: watermarks, read-only blocks, WAL or binlog growth. */
+  'disk-pressure',
+  /** Replicas behind, broken or out of sync; under-replicated partitions or shards. */
+  'replication',
+  /** Consumers falling behind a stream. */
+  'consumer-lag',
+  /** Messages piling up in a queue: slow, stuck or missing consumers. */
+  'backlog',
+  /** The middleware or a node is down, restarting or unreachable. */
+  'availability',
+  /** CPU, threads, file descriptors or other capacity saturated. */
+  'resource-saturation',
+  /** Snapshots, AOF, WAL, checkpoints or flushes failing or too slow. */
+  'persistence',
+  /** A setting that is risky or wrong for the workload. */
+  'configuration',
+  /** Data not served: unassigned shards, offline partitions, corruption. */
+  'data-unavailable',
+  /** Traffic or load far above normal. */
+  'load-surge',
+] as const;
+export type FaultClass = (typeof FAULT_CLASSES)[number];
+
 /** How the plugin's instances are found in Prometheus. */
 export interface Discovery {
   /**
@@ -42,6 +80,8 @@ export interface SignalSpec {
   limit?: { query: string; name: string };
   /** Counters must be given as rates already (use `rate()` in the query); this marks the intent. */
   description: string;
+  /** The kind of fault an anomaly of this signal points at when it is a root cause. */
+  faultClass?: FaultClass;
 }
 
 /** A log line pattern whose presence means something to an operator. */
@@ -125,6 +165,8 @@ export interface Rule<F> {
   signals: string[];
   /** Remediation action ids that address what the rule finds. */
   actions: string[];
+  /** The kind of fault the rule finds. */
+  faultClass?: FaultClass;
   /** Pure: returns an outcome when the condition holds, otherwise null. */
   evaluate(ctx: RuleContext<F>): RuleOutcome | null;
 }

@@ -2,7 +2,7 @@
 
 import { type Evidence, notableLogs } from './evidence.ts';
 import { messageOf } from './helpers.ts';
-import type { MiddlewarePlugin, Rule, RuleContext, Severity } from './manifest.ts';
+import type { FaultClass, MiddlewarePlugin, Rule, RuleContext, Severity } from './manifest.ts';
 
 export interface Finding {
   /** `<plugin id>.<rule id>` */
@@ -13,6 +13,8 @@ export interface Finding {
   explanation: string;
   evidence: Evidence[];
   actions: string[];
+  /** The kind of fault the rule finds, when it declares one. */
+  faultClass?: FaultClass;
 }
 
 export const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
@@ -40,6 +42,7 @@ export function runRules<F>(plugin: MiddlewarePlugin<F>, ctx: RuleContext<F>): F
         explanation: outcome.explanation,
         evidence: outcome.evidence,
         actions: rule.actions,
+        ...(rule.faultClass === undefined ? {} : { faultClass: rule.faultClass }),
       });
     } catch (error) {
       findings.push({
@@ -64,6 +67,7 @@ export interface NotableLogRuleSpec {
   /** The id of the notable log pattern (in the plugin's logs) whose lines make the finding. */
   pattern: string;
   actions: string[];
+  faultClass?: FaultClass;
   /** The explanation, given how many lines matched. */
   explain: (count: number) => string;
 }
@@ -79,6 +83,7 @@ export function notableLogRule<F>(spec: NotableLogRuleSpec): Rule<F> {
     severity: spec.severity,
     signals: [],
     actions: spec.actions,
+    ...(spec.faultClass === undefined ? {} : { faultClass: spec.faultClass }),
     evaluate({ logs }) {
       const found = notableLogs(logs, spec.pattern);
       return found === null ? null : { explanation: spec.explain(found.count), evidence: [found.evidence] };
