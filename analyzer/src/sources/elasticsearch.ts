@@ -21,6 +21,8 @@ export interface LogFilter {
   levels?: string[];
   /** Full-text match on the message (all words must appear). */
   text?: string;
+  /** A Lucene query string as Grafana's Elasticsearch data source sends it (`*` matches everything). */
+  lucene?: string;
 }
 
 export interface LogRecord {
@@ -44,7 +46,10 @@ export interface ElasticsearchOptions {
 type QueryContainer = Record<string, unknown>;
 
 interface SearchResponse {
-  hits: { total?: number | { value: number }; hits: Array<{ _source?: Record<string, unknown> }> };
+  hits: {
+    total?: number | { value: number };
+    hits: Array<{ _source?: Record<string, unknown>; sort?: unknown[] }>;
+  };
   aggregations?: Record<string, unknown>;
 }
 
@@ -91,6 +96,44 @@ export class ElasticsearchSource {
     });
     const total = typeof response.hits.total === 'number' ? response.hits.total : (response.hits.total?.value ?? 0);
     return { total, lines: response.hits.hits.map((hit) => toRecord(hit._source ?? {})) };
+  }
+
+  /**
+   * Every line matching `filter`, oldest first, handed to `onPage` a page at a time (search_after paging)
+   * so that a caller can digest many lines without holding them; stops after `limit` lines. `lines` is how
+   * many were handed over, `truncated` whether more matched. Lines sharing a millisecond in different
+   * shards may be skipped or repeated at a page boundary (no point-in-time is opened).
+   */
+  async scan(
+    filter: LogFilter,
+    options: { limit: number; pageSize: number },
+    onPage: (lines: LogRecord[]) => void,
+  ): Promise<{ lines: number; truncated: boolean }> {
+    let lines = 0;
+    let after: unknown[] | undefined;
+    for (;;) {
+      const remaining = options.limit - lines;
+      // One more than still wanted tells whether the limit cut anything.
+      const size = Math.min(options.pageSize, remaining + 1);
+      const response = await this.#search({
+        size,
+        track_total_hits: false,
+        sort: [{ [LOG_FIELDS.timestamp]: { order: 'asc', unmapped_type: 'date' } }, { _doc: 'asc' }],
+        query: toQuery(filter),
+        _source: Object.values(LOG_FIELDS),
+        ...(after ? { search_after: after } : {}),
+      });
+      const hits = response.hits.hits;
+      const page = hits.slice(0, remaining);
+      if (page.length > 0) onPage(page.map((hit) => toRecord(hit._source ?? {})));
+      lines += page.length;
+      if (hits.length > remaining) return { lines, truncated: true };
+      if (hits.length < size) return { lines, truncated: false };
+      after = hits.at(-1)?.sort;
+      if (!after) {
+        throw new SourceError('elasticsearch', 'bad_response', 'a sorted search returned hits without sort values');
+      }
+    }
   }
 
   /** Counts per value of a keyword field (e.g. log.level), most frequent first. */
@@ -182,6 +225,10 @@ function toQuery(filter: LogFilter): QueryContainer {
   if (filter.levels?.length) must.push({ terms: { [LOG_FIELDS.level]: filter.levels } });
   const text = filter.text?.trim();
   if (text) must.push({ match: { [LOG_FIELDS.message]: { query: text, operator: 'and' } } });
+  const lucene = filter.lucene?.trim();
+  if (lucene && lucene !== '*') {
+    must.push({ query_string: { query: lucene, default_field: LOG_FIELDS.message, analyze_wildcard: true } });
+  }
   return { bool: { filter: must } };
 }
 
