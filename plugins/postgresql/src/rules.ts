@@ -56,6 +56,7 @@ type PgRule = Rule<Facts>;
 const connectionsNearLimit: PgRule = {
   id: 'connections-near-limit',
   title: 'Connections near max_connections',
+  faultClass: 'connection-exhaustion',
   severity: 'warning',
   signals: ['connections'],
   actions: ['terminate-backend'],
@@ -105,6 +106,7 @@ const connectionsNearLimit: PgRule = {
 const idleInTransaction: PgRule = {
   id: 'idle-in-transaction',
   title: 'Sessions idle inside an open transaction',
+  faultClass: 'long-transaction',
   severity: 'warning',
   signals: ['idle-in-transaction-age'],
   actions: ['terminate-backend', 'set-idle-in-transaction-timeout'],
@@ -154,6 +156,7 @@ const idleInTransaction: PgRule = {
 const lockBlocker: PgRule = {
   id: 'lock-blocker',
   title: 'Sessions waiting on a lock held by another session',
+  faultClass: 'lock-contention',
   severity: 'warning',
   signals: [],
   actions: ['terminate-lock-blocker', 'cancel-backend'],
@@ -190,6 +193,7 @@ const lockBlocker: PgRule = {
 const longRunningQueries: PgRule = {
   id: 'long-running-queries',
   title: 'Long-running queries',
+  faultClass: 'slow-queries',
   severity: 'warning',
   signals: ['active-transaction-age'],
   actions: ['cancel-backend', 'terminate-backend'],
@@ -237,6 +241,7 @@ const longRunningQueries: PgRule = {
 const cacheHitRatioLow: PgRule = {
   id: 'cache-hit-ratio-low',
   title: 'Low buffer cache hit ratio',
+  faultClass: 'memory-pressure',
   severity: 'warning',
   signals: ['cache-hit-ratio', 'block-reads'],
   actions: [],
@@ -286,6 +291,7 @@ const cacheHitRatioLow: PgRule = {
 const replicationLag: PgRule = {
   id: 'replication-lag',
   title: 'Replication lag',
+  faultClass: 'replication',
   severity: 'warning',
   signals: ['replication-lag-bytes'],
   actions: [],
@@ -344,6 +350,7 @@ const replicationLag: PgRule = {
 const deadlocks: PgRule = {
   id: 'deadlocks',
   title: 'Deadlocks',
+  faultClass: 'lock-contention',
   severity: 'warning',
   signals: ['deadlocks'],
   actions: [],
@@ -376,6 +383,7 @@ const deadlocks: PgRule = {
 const xidWraparound: PgRule = {
   id: 'xid-wraparound',
   title: 'Transaction ID wraparound approaching',
+  faultClass: 'long-transaction',
   severity: 'warning',
   signals: [],
   actions: ['vacuum-analyze-table', 'terminate-backend'],
@@ -415,6 +423,7 @@ const xidWraparound: PgRule = {
 const connectionsRefused: PgRule = notableLogRule({
   id: 'connections-refused',
   title: 'Connections refused: no slots left',
+  faultClass: 'connection-exhaustion',
   severity: 'critical',
   pattern: 'too-many-connections',
   actions: ['terminate-backend'],
@@ -427,6 +436,7 @@ const connectionsRefused: PgRule = notableLogRule({
 const diskFull: PgRule = notableLogRule({
   id: 'disk-full',
   title: 'Disk full',
+  faultClass: 'disk-pressure',
   severity: 'critical',
   pattern: 'disk-full',
   actions: [],
@@ -439,6 +449,7 @@ const diskFull: PgRule = notableLogRule({
 const frequentCheckpoints: PgRule = notableLogRule({
   id: 'frequent-checkpoints',
   title: 'Checkpoints occurring too frequently',
+  faultClass: 'persistence',
   severity: 'warning',
   pattern: 'frequent-checkpoints',
   actions: [],

@@ -12,6 +12,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'connections',
     name: 'Client connections',
+    faultClass: 'connection-exhaustion',
     query: `sum(pg_stat_activity_count{${at}})`,
     unit: 'count',
     badDirection: 'up',
@@ -24,6 +25,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'idle-in-transaction-age',
     name: 'Oldest idle-in-transaction transaction',
+    faultClass: 'long-transaction',
     query: `max(pg_stat_activity_max_tx_duration{${at},state=~"idle in transaction.*"})`,
     unit: 'seconds',
     badDirection: 'up',
@@ -32,6 +34,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'active-transaction-age',
     name: 'Oldest active transaction',
+    faultClass: 'slow-queries',
     query: `max(pg_stat_activity_max_tx_duration{${at},state="active"})`,
     unit: 'seconds',
     badDirection: 'up',
@@ -40,6 +43,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'transactions',
     name: 'Transactions',
+    faultClass: 'load-surge',
     query:
       `sum(rate(pg_stat_database_xact_commit{${at}}[{{rate_interval}}])` +
       ` + rate(pg_stat_database_xact_rollback{${at}}[{{rate_interval}}]))`,
@@ -50,6 +54,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'cache-hit-ratio',
     name: 'Buffer cache hit ratio',
+    faultClass: 'memory-pressure',
     query:
       `sum(rate(pg_stat_database_blks_hit{${at}}[{{rate_interval}}]))` +
       ` / clamp_min(sum(rate(pg_stat_database_blks_hit{${at}}[{{rate_interval}}]))` +
@@ -69,6 +74,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'deadlocks',
     name: 'Deadlocks',
+    faultClass: 'lock-contention',
     query: `sum(rate(pg_stat_database_deadlocks{${at}}[{{rate_interval}}]))`,
     unit: 'per_second',
     badDirection: 'up',
@@ -77,6 +83,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'temp-bytes',
     name: 'Temporary file writes',
+    faultClass: 'slow-queries',
     query: `sum(rate(pg_stat_database_temp_bytes{${at}}[{{rate_interval}}]))`,
     unit: 'bytes_per_second',
     badDirection: 'up',
@@ -85,6 +92,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'database-size',
     name: 'Database size',
+    faultClass: 'disk-pressure',
     query: `sum(pg_database_size_bytes{${at}})`,
     unit: 'bytes',
     badDirection: 'up',
@@ -93,6 +101,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'replication-lag-bytes',
     name: 'Replication lag (WAL bytes)',
+    faultClass: 'replication',
     query: `max(pg_stat_replication_pg_wal_lsn_diff{${at}})`,
     unit: 'bytes',
     badDirection: 'up',
@@ -101,6 +110,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'requested-checkpoints',
     name: 'Requested checkpoints',
+    faultClass: 'persistence',
     query: `rate(pg_stat_bgwriter_checkpoints_req_total{${at}}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',

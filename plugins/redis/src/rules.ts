@@ -93,6 +93,7 @@ function plural(count: number, noun: string): string {
 const memoryNearLimitNoeviction: Rule<Facts> = {
   id: 'memory-near-limit-noeviction',
   title: 'Memory near maxmemory with noeviction: writes will fail',
+  faultClass: 'memory-pressure',
   severity: 'warning',
   signals: ['used_memory', 'evicted_keys_rate'],
   actions: ['raise-maxmemory', 'set-maxmemory-policy'],
@@ -125,6 +126,7 @@ const memoryNearLimitNoeviction: Rule<Facts> = {
 const evictingKeys: Rule<Facts> = {
   id: 'evicting-keys',
   title: 'Keys are being evicted at maxmemory',
+  faultClass: 'memory-pressure',
   severity: 'warning',
   signals: ['used_memory', 'evicted_keys_rate'],
   actions: ['raise-maxmemory'],
@@ -162,6 +164,7 @@ const evictingKeys: Rule<Facts> = {
 const maxmemoryUnset: Rule<Facts> = {
   id: 'maxmemory-unset',
   title: 'No maxmemory: Redis can grow until the host runs out',
+  faultClass: 'configuration',
   severity: 'info',
   // The used_memory limit is absent both when maxmemory is 0 and when it is unknown: facts only.
   signals: [],
@@ -189,6 +192,7 @@ const maxmemoryUnset: Rule<Facts> = {
 const memoryFragmentation: Rule<Facts> = {
   id: 'memory-fragmentation',
   title: 'Memory fragmentation or swapping',
+  faultClass: 'memory-pressure',
   severity: 'warning',
   signals: ['memory_fragmentation_ratio', 'used_memory'],
   actions: [],
@@ -246,6 +250,7 @@ const memoryFragmentation: Rule<Facts> = {
 const blockedClients: Rule<Facts> = {
   id: 'blocked-clients',
   title: 'Clients blocked in blocking commands',
+  faultClass: 'lock-contention',
   severity: 'info',
   signals: ['blocked_clients'],
   actions: ['kill-clients'],
@@ -287,6 +292,7 @@ const blockedClients: Rule<Facts> = {
 const clientsNearMaxclients: Rule<Facts> = {
   id: 'clients-near-maxclients',
   title: 'Connections near maxclients or refused',
+  faultClass: 'connection-exhaustion',
   severity: 'warning',
   signals: ['connected_clients', 'rejected_connections_rate'],
   actions: ['kill-clients'],
@@ -333,6 +339,7 @@ const clientsNearMaxclients: Rule<Facts> = {
 const slowCommands: Rule<Facts> = {
   id: 'slow-commands',
   title: 'Slow commands stall the server',
+  faultClass: 'slow-queries',
   severity: 'warning',
   signals: ['slowlog_length'],
   actions: [],
@@ -380,6 +387,7 @@ const slowCommands: Rule<Facts> = {
 const replicaLinkDown: Rule<Facts> = {
   id: 'replica-link-down',
   title: 'Replica lost its master',
+  faultClass: 'replication',
   severity: 'critical',
   signals: ['master_link_up'],
   actions: [],
@@ -414,6 +422,7 @@ const replicaLinkDown: Rule<Facts> = {
 const persistenceFailing: Rule<Facts> = {
   id: 'persistence-failing',
   title: 'Persistence is failing',
+  faultClass: 'persistence',
   severity: 'critical',
   signals: ['persistence_ok'],
   actions: ['bgsave'],
@@ -472,6 +481,7 @@ const persistenceFailing: Rule<Facts> = {
 const hitRatioCollapse: Rule<Facts> = {
   id: 'hit-ratio-collapse',
   title: 'Cache hit ratio collapsed',
+  faultClass: 'memory-pressure',
   severity: 'warning',
   // A collapse is a change within the window; the since-start counters of the facts cannot show one.
   signals: ['keyspace_hit_ratio', 'keyspace_misses_rate', 'evicted_keys_rate'],
@@ -505,6 +515,7 @@ const hitRatioCollapse: Rule<Facts> = {
 const oomErrorsLogged: Rule<Facts> = {
   id: 'oom-errors-logged',
   title: 'Writes refused with OOM',
+  faultClass: 'memory-pressure',
   severity: 'critical',
   signals: ['used_memory'],
   actions: ['raise-maxmemory', 'set-maxmemory-policy'],

@@ -12,6 +12,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'used_memory',
     name: 'Used memory',
+    faultClass: 'memory-pressure',
     query: `redis_memory_used_bytes${at}`,
     unit: 'bytes',
     badDirection: 'up',
@@ -22,6 +23,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'memory_fragmentation_ratio',
     name: 'Memory fragmentation ratio',
+    faultClass: 'memory-pressure',
     query: `redis_mem_fragmentation_ratio${at}`,
     unit: 'ratio',
     badDirection: 'both',
@@ -30,6 +32,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'connected_clients',
     name: 'Connected clients',
+    faultClass: 'connection-exhaustion',
     query: `redis_connected_clients${at}`,
     unit: 'count',
     badDirection: 'up',
@@ -39,6 +42,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'blocked_clients',
     name: 'Blocked clients',
+    faultClass: 'lock-contention',
     query: `redis_blocked_clients${at}`,
     unit: 'count',
     badDirection: 'up',
@@ -47,6 +51,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'rejected_connections_rate',
     name: 'Rejected connections',
+    faultClass: 'connection-exhaustion',
     query: `rate(redis_rejected_connections_total${at}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
@@ -55,6 +60,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'evicted_keys_rate',
     name: 'Evicted keys',
+    faultClass: 'memory-pressure',
     query: `rate(redis_evicted_keys_total${at}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
@@ -83,6 +89,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'commands_rate',
     name: 'Commands processed',
+    faultClass: 'load-surge',
     query: `rate(redis_commands_processed_total${at}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'both',
@@ -91,6 +98,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'slowlog_length',
     name: 'Slow log length',
+    faultClass: 'slow-queries',
     query: `redis_slowlog_length${at}`,
     unit: 'count',
     badDirection: 'up',
@@ -99,6 +107,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'master_link_up',
     name: 'Replica link to master up',
+    faultClass: 'replication',
     query: `redis_master_link_up${at}`,
     unit: 'count',
     badDirection: 'down',
@@ -107,6 +116,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'persistence_ok',
     name: 'Persistence healthy',
+    faultClass: 'persistence',
     // One series: 0 as soon as either the last RDB snapshot or the last AOF write failed.
     query: `min({__name__=~"redis_rdb_last_bgsave_status|redis_aof_last_write_status", instance="{{instance}}"})`,
     unit: 'count',
