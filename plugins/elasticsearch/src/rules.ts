@@ -39,6 +39,7 @@ type EsRule = Rule<Facts>;
 const clusterRed: EsRule = {
   id: 'cluster-red',
   title: 'Cluster is red: primary shards are unassigned',
+  faultClass: 'data-unavailable',
   severity: 'critical',
   signals: ['cluster_status'],
   actions: ['retry-failed-allocations'],
@@ -66,6 +67,7 @@ const clusterRed: EsRule = {
 const clusterYellow: EsRule = {
   id: 'cluster-yellow',
   title: 'Cluster is yellow: replica shards are unassigned',
+  faultClass: 'replication',
   severity: 'warning',
   signals: ['cluster_status'],
   actions: ['set-replicas', 'retry-failed-allocations'],
@@ -93,6 +95,7 @@ const clusterYellow: EsRule = {
 const unassignedShards: EsRule = {
   id: 'unassigned-shards',
   title: 'Shards cannot be allocated',
+  faultClass: 'data-unavailable',
   severity: 'warning',
   signals: ['unassigned_shards'],
   actions: ['set-replicas', 'retry-failed-allocations'],
@@ -148,6 +151,7 @@ const unassignedShards: EsRule = {
 const diskWatermark: EsRule = {
   id: 'disk-watermark',
   title: 'Data disk beyond a disk watermark',
+  faultClass: 'disk-pressure',
   severity: 'warning',
   signals: ['disk_used_ratio'],
   actions: ['delete-indices', 'set-replicas'],
@@ -228,6 +232,7 @@ const diskWatermark: EsRule = {
 const readOnlyIndices: EsRule = {
   id: 'read-only-indices',
   title: 'Indices are blocked read-only (read_only_allow_delete)',
+  faultClass: 'disk-pressure',
   severity: 'critical',
   signals: [],
   actions: ['remove-read-only-block', 'delete-indices'],
@@ -257,6 +262,7 @@ const readOnlyIndices: EsRule = {
 const heapPressure: EsRule = {
   id: 'heap-pressure',
   title: 'JVM heap pressure',
+  faultClass: 'memory-pressure',
   severity: 'warning',
   signals: ['heap_used', 'gc_time_ratio'],
   actions: ['clear-cache'],
@@ -304,6 +310,7 @@ const heapPressure: EsRule = {
 const threadPoolRejections: EsRule = {
   id: 'thread-pool-rejections',
   title: 'Requests are rejected by full thread pools',
+  faultClass: 'resource-saturation',
   severity: 'warning',
   signals: ['write_rejections_rate', 'search_rejections_rate'],
   actions: [],
@@ -351,6 +358,7 @@ const threadPoolRejections: EsRule = {
 const tooManyShards: EsRule = {
   id: 'too-many-shards',
   title: 'Shard count near cluster.max_shards_per_node',
+  faultClass: 'resource-saturation',
   severity: 'warning',
   signals: ['shards_per_data_node'],
   actions: ['delete-indices', 'set-replicas'],
@@ -391,6 +399,7 @@ const tooManyShards: EsRule = {
 const circuitBreakerTrips: EsRule = {
   id: 'circuit-breaker-trips',
   title: 'Memory circuit breakers refuse requests',
+  faultClass: 'memory-pressure',
   severity: 'warning',
   signals: ['breaker_trips_rate'],
   actions: ['clear-cache'],
@@ -425,6 +434,7 @@ const circuitBreakerTrips: EsRule = {
 const masterNotDiscovered: EsRule = notableLogRule({
   id: 'master-not-discovered',
   title: 'Nodes cannot find or elect a master',
+  faultClass: 'availability',
   severity: 'critical',
   pattern: 'master-not-discovered',
   actions: [],

@@ -21,6 +21,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'unassigned_shards',
     name: 'Unassigned shards',
+    faultClass: 'data-unavailable',
     query: 'sum(elasticsearch_cluster_health_unassigned_shards{instance="{{instance}}"})',
     unit: 'count',
     badDirection: 'up',
@@ -29,6 +30,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'heap_used',
     name: 'JVM heap used',
+    faultClass: 'memory-pressure',
     query: 'sum(elasticsearch_jvm_memory_used_bytes{instance="{{instance}}",area="heap"})',
     unit: 'bytes',
     badDirection: 'up',
@@ -38,6 +40,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'gc_time_ratio',
     name: 'Time spent in GC',
+    faultClass: 'memory-pressure',
     query: 'sum(rate(elasticsearch_jvm_gc_collection_seconds_sum{instance="{{instance}}"}[{{rate_interval}}]))',
     unit: 'ratio',
     badDirection: 'up',
@@ -46,6 +49,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'disk_used_ratio',
     name: 'Data disk used',
+    faultClass: 'disk-pressure',
     query:
       '1 - sum(elasticsearch_filesystem_data_available_bytes{instance="{{instance}}"})' +
       ' / sum(elasticsearch_filesystem_data_size_bytes{instance="{{instance}}"})',
@@ -56,6 +60,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'write_rejections_rate',
     name: 'Write thread pool rejections',
+    faultClass: 'resource-saturation',
     query:
       'sum(rate(elasticsearch_thread_pool_rejected_count{instance="{{instance}}",type="write"}[{{rate_interval}}]))',
     unit: 'per_second',
@@ -65,6 +70,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'search_rejections_rate',
     name: 'Search thread pool rejections',
+    faultClass: 'resource-saturation',
     query:
       'sum(rate(elasticsearch_thread_pool_rejected_count{instance="{{instance}}",type="search"}[{{rate_interval}}]))',
     unit: 'per_second',
@@ -74,6 +80,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'breaker_trips_rate',
     name: 'Circuit breaker trips',
+    faultClass: 'memory-pressure',
     query: 'sum(rate(elasticsearch_breakers_tripped{instance="{{instance}}"}[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'up',
@@ -82,6 +89,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'shards_per_data_node',
     name: 'Shards per data node',
+    faultClass: 'resource-saturation',
     query:
       'sum(elasticsearch_cluster_health_active_shards{instance="{{instance}}"})' +
       ' / sum(elasticsearch_cluster_health_number_of_data_nodes{instance="{{instance}}"})',
@@ -92,6 +100,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'pending_tasks',
     name: 'Pending cluster tasks',
+    faultClass: 'resource-saturation',
     query: 'sum(elasticsearch_cluster_health_number_of_pending_tasks{instance="{{instance}}"})',
     unit: 'count',
     badDirection: 'up',
@@ -100,6 +109,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'indexing_rate',
     name: 'Documents indexed',
+    faultClass: 'load-surge',
     query: 'sum(rate(elasticsearch_indices_indexing_index_total{instance="{{instance}}"}[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'both',
@@ -108,6 +118,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'search_rate',
     name: 'Search queries',
+    faultClass: 'load-surge',
     query: 'sum(rate(elasticsearch_indices_search_query_total{instance="{{instance}}"}[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'both',

@@ -40,6 +40,7 @@ interface PartitionOf {
 const consumerGroupLag: KafkaRule = {
   id: 'consumer-group-lag',
   title: 'Consumer groups fall behind their topics',
+  faultClass: 'consumer-lag',
   severity: 'warning',
   signals: [],
   actions: ['add-partitions', 'increase-retention'],
@@ -81,6 +82,7 @@ const consumerGroupLag: KafkaRule = {
 const inactiveGroupWithLag: KafkaRule = {
   id: 'inactive-group-with-lag',
   title: 'Consumer groups without members have unread messages',
+  faultClass: 'consumer-lag',
   severity: 'warning',
   signals: [],
   actions: ['reset-group-offsets', 'delete-consumer-group', 'increase-retention'],
@@ -116,6 +118,7 @@ const inactiveGroupWithLag: KafkaRule = {
 const underReplicatedPartitions: KafkaRule = {
   id: 'under-replicated-partitions',
   title: 'Partitions are under-replicated',
+  faultClass: 'replication',
   severity: 'warning',
   signals: ['under_replicated_partitions'],
   actions: [],
@@ -159,6 +162,7 @@ const underReplicatedPartitions: KafkaRule = {
 const partitionsUnderMinIsr: KafkaRule = {
   id: 'partitions-under-min-isr',
   title: 'Partitions under min.insync.replicas reject acks=all writes',
+  faultClass: 'replication',
   severity: 'critical',
   signals: ['under_min_isr_partitions'],
   actions: [],
@@ -194,6 +198,7 @@ const partitionsUnderMinIsr: KafkaRule = {
 const offlinePartitions: KafkaRule = {
   id: 'offline-partitions',
   title: 'Partitions have no leader',
+  faultClass: 'data-unavailable',
   severity: 'critical',
   signals: ['offline_partitions'],
   actions: [],
@@ -228,6 +233,7 @@ const offlinePartitions: KafkaRule = {
 const controllerState: KafkaRule = {
   id: 'controller-not-unique',
   title: 'The cluster has no active controller, or more than one',
+  faultClass: 'availability',
   severity: 'critical',
   signals: ['active_controllers'],
   actions: [],
@@ -259,6 +265,7 @@ const controllerState: KafkaRule = {
 const isrShrinking: KafkaRule = {
   id: 'isr-shrinking',
   title: 'Replicas keep dropping out of ISRs',
+  faultClass: 'replication',
   severity: 'warning',
   signals: ['isr_shrinks_rate'],
   actions: [],
@@ -284,6 +291,7 @@ const isrShrinking: KafkaRule = {
 const requestHandlerSaturation: KafkaRule = {
   id: 'request-handler-saturation',
   title: 'Broker request or network threads are saturated',
+  faultClass: 'resource-saturation',
   severity: 'warning',
   signals: ['request_handler_idle', 'network_processor_idle'],
   actions: [],
@@ -310,6 +318,7 @@ const requestHandlerSaturation: KafkaRule = {
 const offlineLogDirectory: KafkaRule = {
   id: 'offline-log-directory',
   title: 'A log directory went offline after disk errors',
+  faultClass: 'persistence',
   severity: 'critical',
   signals: ['offline_log_directories'],
   actions: [],
@@ -337,6 +346,7 @@ const offlineLogDirectory: KafkaRule = {
 const leaderImbalance: KafkaRule = {
   id: 'leader-imbalance',
   title: 'Partition leadership is unbalanced across brokers',
+  faultClass: 'resource-saturation',
   severity: 'warning',
   signals: ['preferred_replica_imbalance'],
   actions: ['trigger-preferred-leader-election'],
@@ -374,6 +384,7 @@ const leaderImbalance: KafkaRule = {
 const brokerOutOfMemory: KafkaRule = notableLogRule({
   id: 'broker-out-of-memory',
   title: 'The broker ran out of memory',
+  faultClass: 'memory-pressure',
   severity: 'critical',
   pattern: 'out-of-memory',
   actions: [],

@@ -12,6 +12,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'under_replicated_partitions',
     name: 'Under-replicated partitions',
+    faultClass: 'replication',
     query: 'sum(kafka_server_replicamanager_underreplicatedpartitions{instance="{{instance}}"})',
     unit: 'count',
     badDirection: 'up',
@@ -20,6 +21,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'under_min_isr_partitions',
     name: 'Partitions under min ISR',
+    faultClass: 'replication',
     query: 'sum(kafka_server_replicamanager_underminisrpartitioncount{instance="{{instance}}"})',
     unit: 'count',
     badDirection: 'up',
@@ -28,6 +30,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'offline_partitions',
     name: 'Offline partitions',
+    faultClass: 'data-unavailable',
     query: 'sum(kafka_controller_kafkacontroller_offlinepartitionscount{instance="{{instance}}"})',
     unit: 'count',
     badDirection: 'up',
@@ -36,6 +39,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'active_controllers',
     name: 'Active controllers in the cluster',
+    faultClass: 'availability',
     // Summed over every node of the instance's job: exactly one node of a healthy cluster reports 1.
     query: 'sum(kafka_controller_kafkacontroller_activecontrollercount and on(job) up{instance="{{instance}}"})',
     unit: 'count',
@@ -45,6 +49,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'messages_in_rate',
     name: 'Messages in',
+    faultClass: 'load-surge',
     query:
       'sum(rate(kafka_server_brokertopicmetrics_messagesin_total{instance="{{instance}}",topic=""}' +
       '[{{rate_interval}}]))',
@@ -55,6 +60,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'bytes_in_rate',
     name: 'Bytes in',
+    faultClass: 'load-surge',
     query:
       'sum(rate(kafka_server_brokertopicmetrics_bytesin_total{instance="{{instance}}",topic=""}[{{rate_interval}}]))',
     unit: 'bytes_per_second',
@@ -64,6 +70,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'bytes_out_rate',
     name: 'Bytes out',
+    faultClass: 'load-surge',
     query:
       'sum(rate(kafka_server_brokertopicmetrics_bytesout_total{instance="{{instance}}",topic=""}[{{rate_interval}}]))',
     unit: 'bytes_per_second',
@@ -73,6 +80,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'request_handler_idle',
     name: 'Request handler idle ratio',
+    faultClass: 'resource-saturation',
     query: 'avg(kafka_server_kafkarequesthandlerpool_requesthandleravgidle_percent{instance="{{instance}}"})',
     unit: 'ratio',
     badDirection: 'down',
@@ -81,6 +89,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'network_processor_idle',
     name: 'Network processor idle ratio',
+    faultClass: 'resource-saturation',
     query: 'avg(kafka_network_socketserver_networkprocessoravgidle_percent{instance="{{instance}}"})',
     unit: 'ratio',
     badDirection: 'down',
@@ -89,6 +98,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'isr_shrinks_rate',
     name: 'ISR shrinks',
+    faultClass: 'replication',
     query: 'sum(rate(kafka_server_replicamanager_isrshrinks_total{instance="{{instance}}"}[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'up',
@@ -97,6 +107,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'offline_log_directories',
     name: 'Offline log directories',
+    faultClass: 'persistence',
     query: 'sum(kafka_log_logmanager_offlinelogdirectorycount{instance="{{instance}}"})',
     unit: 'count',
     badDirection: 'up',
@@ -105,6 +116,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'preferred_replica_imbalance',
     name: 'Partitions not led by their preferred replica',
+    faultClass: 'resource-saturation',
     query: 'sum(kafka_controller_kafkacontroller_preferredreplicaimbalancecount{instance="{{instance}}"})',
     unit: 'count',
     badDirection: 'up',
