@@ -53,6 +53,7 @@ const NO_STATEMENT = '(no statement)';
 const connectionsNearLimit: MysqlRule = {
   id: 'connections-near-limit',
   title: 'Connections near max_connections',
+  faultClass: 'connection-exhaustion',
   severity: 'warning',
   signals: ['connections'],
   actions: ['kill-idle-connections', 'raise-max-connections'],
@@ -98,6 +99,7 @@ const connectionsNearLimit: MysqlRule = {
 const connectionsRefused: MysqlRule = {
   id: 'connections-refused',
   title: 'Connections refused at max_connections',
+  faultClass: 'connection-exhaustion',
   severity: 'critical',
   signals: ['refused-connections'],
   actions: ['kill-idle-connections', 'raise-max-connections'],
@@ -127,6 +129,7 @@ const connectionsRefused: MysqlRule = {
 const abortedConnects: MysqlRule = {
   id: 'aborted-connects',
   title: 'Many failed connection attempts',
+  faultClass: 'configuration',
   severity: 'warning',
   signals: ['aborted-connects'],
   actions: [],
@@ -150,6 +153,7 @@ const abortedConnects: MysqlRule = {
 const slowQueries: MysqlRule = {
   id: 'slow-queries',
   title: 'Slow queries',
+  faultClass: 'slow-queries',
   severity: 'warning',
   signals: ['slow-queries'],
   actions: ['kill-query'],
@@ -174,6 +178,7 @@ const slowQueries: MysqlRule = {
 const rowLockBlocker: MysqlRule = {
   id: 'row-lock-blocker',
   title: 'Row lock waits behind another transaction',
+  faultClass: 'lock-contention',
   severity: 'warning',
   signals: ['row-lock-waits'],
   actions: ['kill-lock-blocker', 'kill-query'],
@@ -221,6 +226,7 @@ const rowLockBlocker: MysqlRule = {
 const longRunningQueries: MysqlRule = {
   id: 'long-running-queries',
   title: 'Long-running queries',
+  faultClass: 'slow-queries',
   severity: 'warning',
   signals: [],
   actions: ['kill-query'],
@@ -251,6 +257,7 @@ const longRunningQueries: MysqlRule = {
 const bufferPoolHitRatioLow: MysqlRule = {
   id: 'buffer-pool-hit-ratio-low',
   title: 'Low InnoDB buffer pool hit ratio',
+  faultClass: 'memory-pressure',
   severity: 'warning',
   signals: ['buffer-pool-hit-ratio', 'buffer-pool-disk-reads'],
   actions: [],
@@ -296,6 +303,7 @@ const bufferPoolHitRatioLow: MysqlRule = {
 const replicationStopped: MysqlRule = {
   id: 'replication-stopped',
   title: 'Replication stopped',
+  faultClass: 'replication',
   severity: 'critical',
   signals: ['replication-running'],
   actions: [],
@@ -332,6 +340,7 @@ const replicationStopped: MysqlRule = {
 const replicationLag: MysqlRule = {
   id: 'replication-lag',
   title: 'Replication lag',
+  faultClass: 'replication',
   severity: 'warning',
   signals: ['replication-lag'],
   actions: [],
@@ -367,6 +376,7 @@ const replicationLag: MysqlRule = {
 const tmpDiskTables: MysqlRule = {
   id: 'tmp-disk-tables',
   title: 'Temporary tables spilling to disk',
+  faultClass: 'slow-queries',
   severity: 'warning',
   signals: ['tmp-disk-tables'],
   actions: [],
@@ -393,6 +403,7 @@ const tmpDiskTables: MysqlRule = {
 const tableOpenCacheMisses: MysqlRule = {
   id: 'table-open-cache-misses',
   title: 'Table open cache too small',
+  faultClass: 'resource-saturation',
   severity: 'warning',
   signals: ['table-open-cache-misses'],
   actions: [],
@@ -415,6 +426,7 @@ const tableOpenCacheMisses: MysqlRule = {
 const diskFull: MysqlRule = notableLogRule({
   id: 'disk-full',
   title: 'Disk or table full',
+  faultClass: 'disk-pressure',
   severity: 'critical',
   pattern: 'disk-full',
   actions: [],

@@ -12,6 +12,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'connections',
     name: 'Connected threads',
+    faultClass: 'connection-exhaustion',
     query: `mysql_global_status_threads_connected{${at}}`,
     unit: 'count',
     badDirection: 'up',
@@ -21,6 +22,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'threads-running',
     name: 'Running threads',
+    faultClass: 'resource-saturation',
     query: `mysql_global_status_threads_running{${at}}`,
     unit: 'count',
     badDirection: 'up',
@@ -29,6 +31,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'slow-queries',
     name: 'Slow queries',
+    faultClass: 'slow-queries',
     query: `rate(mysql_global_status_slow_queries{${at}}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
@@ -37,6 +40,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'aborted-connects',
     name: 'Failed connection attempts',
+    faultClass: 'configuration',
     query: `rate(mysql_global_status_aborted_connects{${at}}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
@@ -45,6 +49,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'refused-connections',
     name: 'Connections refused at max_connections',
+    faultClass: 'connection-exhaustion',
     query: `rate(mysql_global_status_connection_errors_total{${at},error="max_connections"}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
@@ -53,6 +58,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'row-lock-waits',
     name: 'Row lock waits in progress',
+    faultClass: 'lock-contention',
     query: `mysql_global_status_innodb_row_lock_current_waits{${at}}`,
     unit: 'count',
     badDirection: 'up',
@@ -61,6 +67,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'buffer-pool-hit-ratio',
     name: 'Buffer pool hit ratio',
+    faultClass: 'memory-pressure',
     query:
       `1 - rate(mysql_global_status_innodb_buffer_pool_reads{${at}}[{{rate_interval}}])` +
       ` / clamp_min(rate(mysql_global_status_innodb_buffer_pool_read_requests{${at}}[{{rate_interval}}]), 1)`,
@@ -71,6 +78,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'buffer-pool-disk-reads',
     name: 'Buffer pool disk reads',
+    faultClass: 'memory-pressure',
     query: `rate(mysql_global_status_innodb_buffer_pool_reads{${at}}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
@@ -79,6 +87,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'tmp-disk-tables',
     name: 'On-disk temporary tables',
+    faultClass: 'slow-queries',
     query: `rate(mysql_global_status_created_tmp_disk_tables{${at}}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
@@ -87,6 +96,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'table-open-cache-misses',
     name: 'Table open cache misses',
+    faultClass: 'resource-saturation',
     query: `rate(mysql_global_status_table_open_cache_misses{${at}}[{{rate_interval}}])`,
     unit: 'per_second',
     badDirection: 'up',
@@ -95,6 +105,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'replication-lag',
     name: 'Replication lag',
+    faultClass: 'replication',
     query: `max(mysql_slave_status_seconds_behind_master{${at}})`,
     unit: 'seconds',
     badDirection: 'up',
@@ -103,6 +114,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'replication-running',
     name: 'Replication threads running',
+    faultClass: 'replication',
     query: `min(mysql_slave_status_slave_io_running{${at}} * mysql_slave_status_slave_sql_running{${at}})`,
     unit: 'count',
     badDirection: 'down',

@@ -42,6 +42,7 @@ type RabbitRule = Rule<Facts>;
 const queueBacklogWithoutConsumers: RabbitRule = {
   id: 'queue-backlog-without-consumers',
   title: 'Messages pile up in queues that have no consumer',
+  faultClass: 'backlog',
   severity: 'warning',
   signals: ['messages_ready', 'consumers'],
   actions: ['move-backlog-to-dead-letter', 'apply-max-length-policy', 'purge-queue'],
@@ -84,6 +85,7 @@ const queueBacklogWithoutConsumers: RabbitRule = {
 const unackedMessagesPilingUp: RabbitRule = {
   id: 'unacked-messages-piling-up',
   title: 'Consumers hold messages without acknowledging them',
+  faultClass: 'backlog',
   severity: 'warning',
   signals: ['messages_unacked', 'delivered_rate'],
   actions: ['close-idle-connections'],
@@ -129,6 +131,7 @@ const unackedMessagesPilingUp: RabbitRule = {
 const memoryAlarm: RabbitRule = {
   id: 'memory-alarm',
   title: 'Memory alarm: publishers blocked or about to be',
+  faultClass: 'memory-pressure',
   severity: 'critical',
   signals: ['memory_used', 'memory_alarm'],
   actions: ['move-backlog-to-dead-letter', 'apply-max-length-policy', 'set-memory-high-watermark'],
@@ -179,6 +182,7 @@ const memoryAlarm: RabbitRule = {
 const diskAlarm: RabbitRule = {
   id: 'disk-alarm',
   title: 'Disk alarm: publishers blocked or about to be',
+  faultClass: 'disk-pressure',
   severity: 'critical',
   signals: ['disk_free', 'disk_alarm'],
   actions: ['purge-queue', 'apply-max-length-policy'],
@@ -228,6 +232,7 @@ const diskAlarm: RabbitRule = {
 const queueAtMaxLength: RabbitRule = {
   id: 'queue-at-max-length',
   title: 'Queues at their max-length drop or reject messages',
+  faultClass: 'backlog',
   severity: 'critical',
   signals: [],
   actions: ['apply-max-length-policy', 'move-backlog-to-dead-letter'],
@@ -265,6 +270,7 @@ const queueAtMaxLength: RabbitRule = {
 const connectionChurn: RabbitRule = {
   id: 'connection-churn',
   title: 'Clients open and close connections at a high rate',
+  faultClass: 'resource-saturation',
   severity: 'warning',
   signals: ['connections_opened_rate', 'connections'],
   actions: ['set-vhost-connection-limit'],
@@ -305,6 +311,7 @@ const connectionChurn: RabbitRule = {
 const fileDescriptorsNearLimit: RabbitRule = {
   id: 'file-descriptors-near-limit',
   title: 'File descriptors or sockets near the limit',
+  faultClass: 'resource-saturation',
   severity: 'warning',
   signals: ['file_descriptors'],
   actions: ['close-idle-connections', 'set-vhost-connection-limit'],
@@ -352,6 +359,7 @@ const fileDescriptorsNearLimit: RabbitRule = {
 const networkPartition: RabbitRule = {
   id: 'network-partition',
   title: 'Cluster nodes are partitioned from each other',
+  faultClass: 'availability',
   severity: 'critical',
   signals: [],
   actions: [],
@@ -375,6 +383,7 @@ const networkPartition: RabbitRule = {
 const clusterNodeDown: RabbitRule = {
   id: 'cluster-node-down',
   title: 'A cluster node is not running',
+  faultClass: 'availability',
   severity: 'critical',
   signals: [],
   actions: [],
@@ -395,6 +404,7 @@ const clusterNodeDown: RabbitRule = {
 const missedHeartbeats: RabbitRule = notableLogRule({
   id: 'client-heartbeat-timeouts',
   title: 'Clients stop answering heartbeats',
+  faultClass: 'availability',
   severity: 'warning',
   pattern: 'missed-heartbeats',
   actions: [],

@@ -20,6 +20,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'messages_ready',
     name: 'Messages ready',
+    faultClass: 'backlog',
     query: `sum(rabbitmq_queue_messages_ready${at}) or ${ZERO_WHEN_UP}`,
     unit: 'count',
     badDirection: 'up',
@@ -28,6 +29,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'messages_unacked',
     name: 'Messages delivered, not acknowledged',
+    faultClass: 'backlog',
     query: `sum(rabbitmq_queue_messages_unacked${at}) or ${ZERO_WHEN_UP}`,
     unit: 'count',
     badDirection: 'up',
@@ -36,6 +38,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'consumers',
     name: 'Consumers',
+    faultClass: 'backlog',
     query: 'sum(rabbitmq_consumers{instance="{{instance}}"})',
     unit: 'count',
     badDirection: 'down',
@@ -44,6 +47,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'published_rate',
     name: 'Messages published',
+    faultClass: 'load-surge',
     query: 'sum(rate(rabbitmq_global_messages_received_total{instance="{{instance}}"}[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'both',
@@ -52,6 +56,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'delivered_rate',
     name: 'Messages delivered',
+    faultClass: 'backlog',
     query: 'sum(rate(rabbitmq_global_messages_delivered_total{instance="{{instance}}"}[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'down',
@@ -60,6 +65,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'connections',
     name: 'Client connections',
+    faultClass: 'connection-exhaustion',
     query: 'sum(rabbitmq_connections{instance="{{instance}}"})',
     unit: 'count',
     badDirection: 'both',
@@ -68,6 +74,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'connections_opened_rate',
     name: 'Connections opened',
+    faultClass: 'resource-saturation',
     query: 'sum(rate(rabbitmq_connections_opened_total{instance="{{instance}}"}[{{rate_interval}}]))',
     unit: 'per_second',
     badDirection: 'up',
@@ -76,6 +83,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'memory_used',
     name: 'Memory used',
+    faultClass: 'memory-pressure',
     query: 'sum(rabbitmq_process_resident_memory_bytes{instance="{{instance}}"})',
     unit: 'bytes',
     badDirection: 'up',
@@ -88,6 +96,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'disk_free',
     name: 'Free disk space',
+    faultClass: 'disk-pressure',
     query: 'sum(rabbitmq_disk_space_available_bytes{instance="{{instance}}"})',
     unit: 'bytes',
     badDirection: 'down',
@@ -100,6 +109,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'file_descriptors',
     name: 'Open file descriptors',
+    faultClass: 'resource-saturation',
     query: 'sum(rabbitmq_process_open_fds{instance="{{instance}}"})',
     unit: 'count',
     badDirection: 'up',
@@ -109,6 +119,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'memory_alarm',
     name: 'Memory alarm',
+    faultClass: 'memory-pressure',
     query: 'max(rabbitmq_alarms_memory_used_watermark{instance="{{instance}}"})',
     unit: 'count',
     badDirection: 'up',
@@ -117,6 +128,7 @@ export const signals: SignalSpec[] = [
   {
     id: 'disk_alarm',
     name: 'Disk alarm',
+    faultClass: 'disk-pressure',
     query: 'max(rabbitmq_alarms_free_disk_space_watermark{instance="{{instance}}"})',
     unit: 'count',
     badDirection: 'up',
