@@ -89,6 +89,7 @@ export const FindingSchema = Type.Object({
   explanation: Type.String(),
   evidence: Type.Array(EvidenceSchema),
   actions: Type.Array(Type.String(), { description: 'Remediation action ids that address this finding' }),
+  faultClass: Type.Optional(Type.String({ description: 'The kind of fault the rule finds (memory-pressure, …)' })),
 });
 
 export const SignalValueSchema = Type.Object({

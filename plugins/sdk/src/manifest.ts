@@ -166,7 +166,7 @@ export interface Rule<F> {
   /** Remediation action ids that address what the rule finds. */
   actions: string[];
   /** The kind of fault the rule finds. */
-  faultClass?: FaultClass;
+  faultClass: FaultClass;
   /** Pure: returns an outcome when the condition holds, otherwise null. */
   evaluate(ctx: RuleContext<F>): RuleOutcome | null;
 }

@@ -42,7 +42,7 @@ export function runRules<F>(plugin: MiddlewarePlugin<F>, ctx: RuleContext<F>): F
         explanation: outcome.explanation,
         evidence: outcome.evidence,
         actions: rule.actions,
-        ...(rule.faultClass === undefined ? {} : { faultClass: rule.faultClass }),
+        faultClass: rule.faultClass,
       });
     } catch (error) {
       findings.push({
@@ -67,7 +67,7 @@ export interface NotableLogRuleSpec {
   /** The id of the notable log pattern (in the plugin's logs) whose lines make the finding. */
   pattern: string;
   actions: string[];
-  faultClass?: FaultClass;
+  faultClass: FaultClass;
   /** The explanation, given how many lines matched. */
   explain: (count: number) => string;
 }
@@ -83,7 +83,7 @@ export function notableLogRule<F>(spec: NotableLogRuleSpec): Rule<F> {
     severity: spec.severity,
     signals: [],
     actions: spec.actions,
-    ...(spec.faultClass === undefined ? {} : { faultClass: spec.faultClass }),
+    faultClass: spec.faultClass,
     evaluate({ logs }) {
       const found = notableLogs(logs, spec.pattern);
       return found === null ? null : { explanation: spec.explain(found.count), evidence: [found.evidence] };

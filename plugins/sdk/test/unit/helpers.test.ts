@@ -128,6 +128,7 @@ describe('notable log lines', () => {
       id: 'disk-full',
       title: 'Disk full',
       severity: 'critical',
+      faultClass: 'disk-pressure',
       pattern: 'disk-full',
       actions: ['free-disk'],
       explain: (count) => `${count} line(s) report a full disk.`,

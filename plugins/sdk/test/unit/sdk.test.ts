@@ -34,6 +34,7 @@ function plugin(overrides: Partial<MiddlewarePlugin<{ level: number }>> = {}): M
         id: 'high-load',
         title: 'High load',
         severity: 'warning',
+        faultClass: 'resource-saturation',
         signals: ['load'],
         actions: ['shed'],
         evaluate: (ctx) => {
@@ -50,6 +51,7 @@ function plugin(overrides: Partial<MiddlewarePlugin<{ level: number }>> = {}): M
         id: 'fact-level',
         title: 'Level from facts',
         severity: 'info',
+        faultClass: 'configuration',
         signals: [],
         actions: [],
         evaluate: (ctx) =>
@@ -61,6 +63,7 @@ function plugin(overrides: Partial<MiddlewarePlugin<{ level: number }>> = {}): M
         id: 'broken',
         title: 'Broken rule',
         severity: 'critical',
+        faultClass: 'availability',
         signals: [],
         actions: [],
         evaluate: (ctx) => {

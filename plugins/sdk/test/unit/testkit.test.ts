@@ -118,6 +118,7 @@ describe('testkit', () => {
           id: 'hot',
           title: 'Hot',
           severity: 'warning',
+          faultClass: 'resource-saturation',
           signals: [],
           actions: [],
           evaluate: ({ facts, instance }) =>
