@@ -1,4 +1,7 @@
 /** Shared test setup: a configuration built by the real loader, and an app on it. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { definePlugin, factEvidence, type MiddlewarePlugin } from '@kubestack/plugin-sdk';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
@@ -11,8 +14,28 @@ export const AUTH = { authorization: `Bearer ${TOKEN}` };
 // Port 2: nothing listens there, and unlike port 1 fetch does not refuse it as a "bad port" before connecting.
 export const CLOSED_URL = 'http://127.0.0.1:2';
 
+let kbRoot: string | undefined;
+let kbFolders = 0;
+
+/** A knowledge-base folder no other app uses (tests never write into the repo's data/); gone at exit. */
+export function freshKbUri(): string {
+  if (kbRoot === undefined) {
+    const root = mkdtempSync(join(tmpdir(), 'ksa-test-kb-'));
+    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+    kbRoot = root;
+  }
+  kbFolders += 1;
+  return join(kbRoot, `kb-${kbFolders}`);
+}
+
 export function configFrom(env: Record<string, string>): Config {
-  return loadConfig({ KSA_API_TOKEN: TOKEN, KSA_PROMETHEUS_RETRIES: '0', KSA_ELASTICSEARCH_RETRIES: '0', ...env });
+  return loadConfig({
+    KSA_API_TOKEN: TOKEN,
+    KSA_PROMETHEUS_RETRIES: '0',
+    KSA_ELASTICSEARCH_RETRIES: '0',
+    KSA_KB_URI: freshKbUri(),
+    ...env,
+  });
 }
 
 export async function appWith(
@@ -51,6 +74,7 @@ export const probePlugin = definePlugin<{ ok: boolean }>({
       id: 'always',
       title: 'Probe finding',
       severity: 'info',
+      faultClass: 'configuration',
       signals: [],
       actions: [],
       evaluate: (ctx) =>
