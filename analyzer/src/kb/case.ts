@@ -9,30 +9,22 @@ import { type Static, Type } from 'typebox';
 const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{2,80}$', description: 'Stable id, e.g. `redis-oom-noeviction`' });
 const Text = (description: string, maxLength = 2000) => Type.String({ minLength: 3, maxLength, description });
 
-export const FaultClassSchema = Type.Union(
-  FAULT_CLASSES.map((name) => Type.Literal(name)),
-  { description: 'The kind of fault, one vocabulary across middleware' },
-);
+// Enums rather than unions of literals: a bad value then gets one error naming the field, not one per choice.
+export const FaultClassSchema = Type.Enum(FAULT_CLASSES, {
+  description: 'The kind of fault, one vocabulary across middleware',
+});
 
 /** How a signal of the plugin behaves while the fault is in place. */
 export const SignalSignatureSchema = Type.Object(
   {
     signal: Type.String({ minLength: 1, description: "A key signal id of the case's plugin" }),
-    direction: Type.Union([Type.Literal('up'), Type.Literal('down'), Type.Literal('flat')], {
+    direction: Type.Enum(['up', 'down', 'flat'], {
       description: 'Which way the signal moves when the fault is in place',
     }),
     shape: Type.Optional(
-      Type.Union(
-        [
-          Type.Literal('spike'),
-          Type.Literal('dip'),
-          Type.Literal('level_shift'),
-          Type.Literal('trend_change'),
-          Type.Literal('variance_change'),
-          Type.Literal('saturation'),
-        ],
-        { description: 'The anomaly kind the detector reports, or saturation: pinned at a limit' },
-      ),
+      Type.Enum(['spike', 'dip', 'level_shift', 'trend_change', 'variance_change', 'saturation'], {
+        description: 'The anomaly kind the detector reports, or saturation: pinned at a limit',
+      }),
     ),
     note: Type.Optional(Text('What to look for, e.g. "climbs to maxmemory and stays there"', 300)),
   },
