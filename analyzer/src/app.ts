@@ -7,8 +7,10 @@ import type { ApiDeps } from './api/deps.ts';
 import { detectionRoutes } from './api/detection.ts';
 import { diagnoseRoutes } from './api/diagnose.ts';
 import { registerErrorHandling } from './api/errors.ts';
+import { explainRoutes } from './api/explain.ts';
 import { healthRoutes } from './api/health.ts';
 import { instanceRoutes } from './api/instances.ts';
+import { kbRoutes } from './api/kb.ts';
 import { registerValidation } from './api/validation.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { checkConnectorPlugins } from './config/load.ts';
@@ -17,7 +19,12 @@ import { Diagnoser } from './diagnose/diagnose.ts';
 import { Scanner } from './fleet/scan.ts';
 import { SignalAnalysis } from './fleet/signal-analysis.ts';
 import { Inventory } from './inventory/inventory.ts';
+import { KnowledgeBase } from './kb/knowledge-base.ts';
+import { LlmNarrator } from './llm/index.ts';
 import { registerMetrics } from './observability/metrics.ts';
+import { RootCauseAnalyzer } from './rca/analyze.ts';
+import { knowledgeBaseCases } from './rca/cases.ts';
+import { elasticsearchLogPatterns } from './rca/log-surges.ts';
 import { ElasticsearchSource } from './sources/elasticsearch.ts';
 import { PrometheusSource } from './sources/prometheus.ts';
 
@@ -58,6 +65,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const diagnoser = new Diagnoser({ prometheus, elasticsearch, inventory, config, clock });
   const analysis = new SignalAnalysis({ prometheus, config, clock });
   const scanner = new Scanner({ inventory, analysis, clock });
+  // Opens in the background: the API answers meanwhile, and knowledge-base routes answer 503 if it cannot open.
+  const { baseUrl, model, apiKey, timeoutMs } = config.embeddings;
+  const knowledgeBase = KnowledgeBase.open({
+    uri: config.kb.uri,
+    plugins: options.plugins,
+    embeddings: baseUrl && model ? { baseUrl, model, apiKey, timeoutMs } : undefined,
+    log: app.log,
+  });
+  app.addHook('onClose', () => knowledgeBase.close());
+  const rca = new RootCauseAnalyzer({
+    prometheus,
+    elasticsearch,
+    inventory,
+    diagnoser,
+    logs: elasticsearchLogPatterns(elasticsearch),
+    cases: knowledgeBaseCases(knowledgeBase),
+    config,
+    clock,
+  });
   const deps: ApiDeps = {
     config,
     clock,
@@ -67,6 +93,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     diagnoser,
     analysis,
     scanner,
+    knowledgeBase,
+    rca,
+    narrator: new LlmNarrator(config.llm),
     version: VERSION,
   };
 
@@ -85,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         { name: 'instances', description: 'The middleware fleet' },
         { name: 'diagnosis', description: 'What is wrong, with evidence' },
         { name: 'detection', description: 'Is this normal, and when will it break: anomalies, scans, forecasts' },
+        { name: 'knowledge', description: 'Known fault cases: search, read, add and update' },
       ],
     },
   });
@@ -100,6 +130,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await secured.register(instanceRoutes, deps);
     await secured.register(diagnoseRoutes, deps);
     await secured.register(detectionRoutes, deps);
+    await secured.register(kbRoutes, deps);
+    await secured.register(explainRoutes, deps);
   });
   return app;
 }

@@ -5,6 +5,9 @@ import type { Diagnoser } from '../diagnose/diagnose.ts';
 import type { Scanner } from '../fleet/scan.ts';
 import type { SignalAnalysis } from '../fleet/signal-analysis.ts';
 import type { Inventory } from '../inventory/inventory.ts';
+import type { KnowledgeBase } from '../kb/knowledge-base.ts';
+import type { LlmNarrator } from '../llm/index.ts';
+import type { RootCauseAnalyzer } from '../rca/analyze.ts';
 import type { ElasticsearchSource } from '../sources/elasticsearch.ts';
 import type { PrometheusSource } from '../sources/prometheus.ts';
 
@@ -17,5 +20,8 @@ export interface ApiDeps {
   diagnoser: Diagnoser;
   analysis: SignalAnalysis;
   scanner: Scanner;
+  knowledgeBase: KnowledgeBase;
+  rca: RootCauseAnalyzer;
+  narrator: LlmNarrator;
   version: string;
 }

@@ -78,6 +78,44 @@ export const ConfigSchema = Type.Object(
       { cacheSeconds: Type.Integer({ default: 15, minimum: 0, maximum: 3600 }) },
       { additionalProperties: false, default: {} },
     ),
+    datasources: Type.Record(
+      Type.String({ minLength: 1 }),
+      Type.Union([Type.Literal('prometheus'), Type.Literal('elasticsearch')]),
+      {
+        default: { 'kubestack-prometheus': 'prometheus', 'kubestack-elasticsearch': 'elasticsearch' },
+        description:
+          "Grafana data-source uid → the analyzer's source that answers its queries (explain resolves panel targets through it)",
+      },
+    ),
+    topology: Type.Object(
+      {
+        dependencies: Type.Array(
+          Type.Object(
+            {
+              from: Type.String({
+                minLength: 1,
+                description: 'What depends: an instance id (`redis:10.0.0.5:6379`) or a service (`service:checkout`)',
+              }),
+              to: Type.String({ minLength: 1, description: 'What it depends on, in the same notation' }),
+            },
+            { additionalProperties: false },
+          ),
+          { default: [], description: 'Declared dependencies that root-cause analysis follows' },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    rca: Type.Object(
+      {
+        maxWindowMinutes: Type.Integer({
+          default: 1440,
+          minimum: 5,
+          maximum: 10_080,
+          description: 'Longest window explain and rca accept',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     kb: Type.Object(
       {
         uri: Type.String({
@@ -150,6 +188,7 @@ export const ENVIRONMENT: Record<string, string> = {
   KSA_CONNECTOR_TIMEOUT_MS: 'diagnose.connectorTimeoutMs',
   KSA_DIAGNOSE_LOG_LINES: 'diagnose.logLines',
   KSA_INVENTORY_CACHE_SECONDS: 'inventory.cacheSeconds',
+  KSA_RCA_MAX_WINDOW_MINUTES: 'rca.maxWindowMinutes',
   KSA_KB_URI: 'kb.uri',
   KSA_LLM_BASE_URL: 'llm.baseUrl',
   KSA_LLM_MODEL: 'llm.model',
