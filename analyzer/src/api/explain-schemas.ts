@@ -57,6 +57,9 @@ export const RcaBodySchema = Type.Object(
           labels: Type.Record(Type.String(), Type.String()),
           annotations: Type.Optional(Type.Record(Type.String(), Type.String())),
           startsAt: Type.Optional(TimeParam),
+          generatorURL: Type.Optional(
+            Type.String({ description: "Prometheus' link to the rule's graph; its g0.expr is the alert's expression" }),
+          ),
         },
         { additionalProperties: true, description: 'A firing alert as Grafana or Alertmanager sends it' },
       ),

@@ -127,13 +127,14 @@ export const explainRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, dep
         body.instance !== undefined
           ? instances.find((known) => known.id === body.instance)
           : instanceOfLabels(body.alert?.labels ?? {}, instances);
-      if (!instance) {
+      const expr = body.instance === undefined ? alertExpression(body.alert?.generatorURL) : undefined;
+      if (!instance && expr === undefined) {
         throw new ApiError(
           404,
           'INSTANCE_NOT_FOUND',
           body.instance !== undefined
             ? `unknown instance "${body.instance}"`
-            : 'no known instance matches the alert labels (instance or kubestack_instance)',
+            : 'no known instance matches the alert labels (instance or kubestack_instance), and its generatorURL holds no expression',
         );
       }
       const startsAt = body.alert?.startsAt;
@@ -148,6 +149,17 @@ export const explainRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, dep
       const window = parseWindow(from, body.to, clock.now(), config.diagnose.windowMinutes, 'body');
       checkLength(window, 'body');
       const alertName = body.alert?.labels.alertname;
+      if (!instance && expr !== undefined) {
+        // An alert about no single instance (a fleet-wide rule): its own expression is the target.
+        return run(request, reply, {
+          kind: 'panel',
+          title: alertName ?? 'alert',
+          queries: [{ refId: 'A', language: 'promql', expr, dataSourceUid: 'alert' }],
+          window,
+          alerted: true,
+        });
+      }
+      if (!instance) throw new ApiError(404, 'INSTANCE_NOT_FOUND', 'no known instance matches the alert labels');
       return run(request, reply, {
         kind: 'instance',
         instanceId: instance.id,
@@ -159,6 +171,17 @@ export const explainRoutes: FastifyPluginAsyncTypebox<ApiDeps> = async (app, dep
     },
   );
 };
+
+/** The PromQL of a Prometheus or Alertmanager alert, from its generator URL (`…/graph?g0.expr=…`). */
+export function alertExpression(generatorURL: string | undefined): string | undefined {
+  if (generatorURL === undefined) return undefined;
+  try {
+    const expr = new URL(generatorURL).searchParams.get('g0.expr')?.trim();
+    return expr ? expr : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function wantsEvents(request: FastifyRequest): boolean {
   return (request.headers.accept ?? '').includes('text/event-stream');

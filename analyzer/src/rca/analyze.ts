@@ -51,7 +51,14 @@ import type { ResolvedQuery } from './panel.ts';
 import { fleetTopology } from './topology.ts';
 
 export type RcaRequest =
-  | { kind: 'panel'; title: string; queries: ResolvedQuery[]; window: Window }
+  | {
+      kind: 'panel';
+      title: string;
+      queries: ResolvedQuery[];
+      window: Window;
+      /** The queries are a firing alert's expression: it needs explaining even if the detector calls it normal. */
+      alerted?: boolean;
+    }
   | {
       kind: 'instance';
       instanceId: string;
@@ -207,7 +214,7 @@ export class RootCauseAnalyzer {
       scores: target.scores,
       badDirection: target.badDirection,
     };
-    const alerted = request.kind === 'instance' && request.alerted === true;
+    const alerted = request.alerted === true;
     const correlation = correlate({
       target: correlationTarget,
       candidates: correlationCandidates,

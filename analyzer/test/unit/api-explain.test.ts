@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { alertExpression } from '../../src/api/explain.ts';
 import { AUTH, appWith, CLOSED_URL, probePlugin } from '../support.ts';
 
 const FROM = '2026-11-25T10:00:00Z';
@@ -92,5 +93,19 @@ describe('POST /api/v1/explain and /api/v1/rca: bad input', () => {
     const response = await app.inject({ method: 'POST', url: '/api/v1/rca', headers: AUTH, payload: {} });
     assert.equal(response.statusCode, 400);
     assert.match(response.json().message, /instance or alert/);
+  });
+});
+
+describe('alertExpression', () => {
+  it("reads a Prometheus alert's expression from its generator URL", () => {
+    const url = 'http://prometheus:9090/graph?g0.expr=rate%28http_errors_total%5B5m%5D%29+%3E+1&g0.tab=1';
+    assert.equal(alertExpression(url), 'rate(http_errors_total[5m]) > 1');
+  });
+
+  it('gives nothing for a Grafana rule link, an empty expression or no URL', () => {
+    assert.equal(alertExpression('http://grafana:3000/alerting/grafana/abc/view?orgId=1'), undefined);
+    assert.equal(alertExpression('http://prometheus:9090/graph?g0.expr=+'), undefined);
+    assert.equal(alertExpression('not a url'), undefined);
+    assert.equal(alertExpression(undefined), undefined);
   });
 });
