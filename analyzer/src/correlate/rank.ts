@@ -28,6 +28,9 @@ import { indexTopology, type TopologyIndex, transitiveDependents } from './topol
 
 const FEATURE_KEYS = ['anomaly', 'onset', 'comovement', 'topology', 'unexplained', 'propagation'] as const;
 
+/** Rule evidence at least this strong names the hypothesis's fault class (a warning or worse finding). */
+const DECISIVE_RULE_STRENGTH = 0.5;
+
 /** A feature at 0 would veto everything else; this floor keeps the geometric mean informative. */
 const FEATURE_FLOOR = 1e-3;
 
@@ -200,7 +203,12 @@ export function correlate(input: CorrelateInput): Correlation {
     const confidence = 1 - (1 - base) * (1 - lift);
     if (!(confidence >= parameters.minConfidence)) continue;
     const rule = items.find((item) => item.kind === 'rule');
-    const faultClass = best?.candidate.faultClass ?? items.find((item) => item.faultClass)?.faultClass;
+    // A rule that found something serious checks the node's own facts against a documented limit: its fault
+    // class is more specific than the one a signal's anomaly suggests (a queue's publish rate moves in a
+    // backlog as in a load surge). A mere note (weak evidence) does not override the signal.
+    const decisive = items.find((item) => item.kind === 'rule' && item.strength >= DECISIVE_RULE_STRENGTH);
+    const faultClass =
+      decisive?.faultClass ?? best?.candidate.faultClass ?? items.find((item) => item.faultClass)?.faultClass;
     const scores: FeatureScores = best
       ? { ...best.features, evidence }
       : {

@@ -157,6 +157,31 @@ describe('correlate', () => {
     assert.deepEqual(ruleOnly.evidence, ['rule:db3:disk']);
   });
 
+  it("names a node's fault class from its serious rule finding, not from a weak note", () => {
+    const shifted = () => ({
+      ...candidate('queue', 'publish_rate', incident(5, 10, 1, 64, 15)),
+      faultClass: 'load-surge' as const,
+    });
+    const rule = (strength: number) => ({
+      id: 'rule:queue:backlog',
+      node: 'queue',
+      kind: 'rule' as const,
+      strength,
+      ruleId: 'queue.backlog',
+      faultClass: 'backlog' as const,
+    });
+    const classOf = (strength: number) =>
+      run({
+        target: target(incident(1, 100, 4, 66, 40)),
+        candidates: [shifted()],
+        extraEvidence: [rule(strength)],
+        topology: dependsOn(['app', 'queue']),
+        options: { minConfidence: 0 },
+      }).hypotheses.find((hypothesis) => hypothesis.node === 'queue')?.faultClass;
+    assert.equal(classOf(0.8), 'backlog');
+    assert.equal(classOf(0.3), 'load-surge');
+  });
+
   it('blames the dependency, not the dependents, when the fault went up a chain of them', () => {
     // app → api → db: db's latency rises and the same extra latency shows up in api, then in app.
     const db = incident(13, 20, 1, 65, 30);
