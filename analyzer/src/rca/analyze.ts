@@ -214,7 +214,14 @@ export class RootCauseAnalyzer {
       scores: target.scores,
       badDirection: target.badDirection,
     };
-    const alerted = request.alerted === true;
+    // Asked about an instance whose own rules found something serious, the question stands even if its
+    // most anomalous signal looks normal (a lock blocker barely moves the connection count).
+    const seriousOnTarget =
+      request.kind === 'instance' &&
+      gathered.findings.some(
+        ({ instance, finding }) => instance.id === request.instanceId && finding.severity !== 'info',
+      );
+    const alerted = request.alerted === true || seriousOnTarget;
     const correlation = correlate({
       target: correlationTarget,
       candidates: correlationCandidates,
