@@ -12,6 +12,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { BASELINE, CURRENT, compareWindows, TemplateMiner } from '../../src/logs/index.ts';
+import { seededRandom } from '../../test/unit/synthetic.ts';
 
 const LINES = 100_000;
 const NOISE_SHARE = 0.2;
@@ -23,18 +24,7 @@ const SPAN_MS = 120 * MINUTE;
 setFlagsFromString('--expose-gc');
 const collect = runInNewContext('gc') as () => void;
 
-/** mulberry32: the same lines on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-const next = random(2026);
+const next = seededRandom(2026);
 const int = (below: number) => Math.floor(next() * below);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
 const ip = () => `10.${int(256)}.${int(256)}.${int(256)}`;

@@ -10,6 +10,7 @@ import {
   TemplateMiner,
   type WindowIndex,
 } from '../../src/logs/index.ts';
+import { seededRandom } from './synthetic.ts';
 
 const MINUTE = 60_000;
 const NOW = Date.parse('2026-03-02T12:00:00Z');
@@ -17,18 +18,6 @@ const NOW = Date.parse('2026-03-02T12:00:00Z');
 const CURRENT_SPAN: Span = { from: NOW - 60 * MINUTE, to: NOW };
 const BASELINE_SPAN: Span = { from: NOW - 420 * MINUTE, to: NOW - 60 * MINUTE };
 const SPANS = { baseline: BASELINE_SPAN, current: CURRENT_SPAN };
-
-/** A deterministic generator (mulberry32), so that the random logs never make a test flaky. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 interface Source {
   message: (next: () => number) => string;
@@ -42,7 +31,7 @@ interface Source {
 
 /** Poisson arrivals of each source over both windows, second by second, fed in time order. */
 function simulate(sources: Source[], seed = 1): TemplateMiner {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const miner = new TemplateMiner({ current: CURRENT_SPAN, buckets: 60 });
   for (const [index, span] of [BASELINE_SPAN, CURRENT_SPAN].entries()) {
     const window = (index === 0 ? BASELINE : CURRENT) as WindowIndex;

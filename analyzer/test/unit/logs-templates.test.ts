@@ -8,24 +8,13 @@ import {
   TemplateMiner,
   type WindowIndex,
 } from '../../src/logs/index.ts';
+import { seededRandom } from './synthetic.ts';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 
 /** Mines `messages` into the current window, one second apart; returns the cluster of each line. */
 function mine(miner: TemplateMiner, messages: readonly string[], window: WindowIndex = CURRENT): PatternCluster[] {
   return messages.map((message, i) => miner.add(window, { timestamp: T0 + i * 1000, level: 'info', message }));
-}
-
-/** A deterministic generator (mulberry32), so that random-looking lines never make a test flaky. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 describe('maskMessage', () => {
@@ -205,7 +194,7 @@ describe('TemplateMiner', () => {
   it('stays within its caps on 100 000 mostly distinct random lines, and reports evictions', () => {
     const maxClusters = 500;
     const miner = new TemplateMiner({ maxClusters, maxChildren: 20 });
-    const next = random(42);
+    const next = seededRandom(42);
     const word = () =>
       Math.floor(next() * 2 ** 32)
         .toString(36)
