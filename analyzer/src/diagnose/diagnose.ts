@@ -140,6 +140,7 @@ function exporterDown(instance: Instance): Finding {
       'Check that the process runs and accepts connections from the exporter; signals after the outage are missing.',
     evidence: [{ kind: 'fact', name: 'exporter up', value: false }],
     actions: [],
+    faultClass: 'availability',
   };
 }
 

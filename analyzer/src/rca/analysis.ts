@@ -45,7 +45,8 @@ export interface RankedHypothesis {
   evidence: string[];
 }
 
-export interface MatchedCase {
+/** A known fault case as the knowledge base returns it for a query. */
+export interface CaseHit {
   id: string;
   middleware: string;
   title: string;
@@ -55,6 +56,9 @@ export interface MatchedCase {
   remediation: string;
   actions: string[];
   references: Array<{ title: string; url: string }>;
+}
+
+export interface MatchedCase extends CaseHit {
   /** The hypothesis whose evidence found it. */
   hypothesis: string;
 }

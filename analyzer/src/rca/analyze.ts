@@ -6,13 +6,7 @@
  * naming it otherwise); Elasticsearch and the knowledge base are supplementary (the answer is marked
  * partial without them).
  */
-import {
-  type FaultClass,
-  type Finding,
-  formatValue,
-  type MiddlewarePlugin,
-  SEVERITY_ORDER,
-} from '@kubestack/plugin-sdk';
+import { type Finding, formatValue, type MiddlewarePlugin, SEVERITY_ORDER } from '@kubestack/plugin-sdk';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config/schema.ts';
 import {
@@ -29,6 +23,7 @@ import { SourceError } from '../sources/errors.ts';
 import type { PrometheusSource } from '../sources/prometheus.ts';
 import type {
   Analysis,
+  CaseHit,
   EvidenceItem,
   MatchedCase,
   MissingPart,
@@ -90,18 +85,6 @@ export interface LogPatternSource {
     window: Window,
     baseline: Window,
   ): Promise<{ available: boolean; instances: number; surges: LogSurge[] }>;
-}
-
-export interface CaseHit {
-  id: string;
-  middleware: string;
-  title: string;
-  faultClass: FaultClass;
-  score: number;
-  rootCause: string;
-  remediation: string;
-  actions: string[];
-  references: Array<{ title: string; url: string }>;
 }
 
 export interface CaseSource {
@@ -347,11 +330,7 @@ export class RootCauseAnalyzer {
           const report = await this.#deps.diagnoser.diagnose(instance, plugin, window);
           return report.findings
             .filter((finding) => !NOT_FAULTS.has(finding.id))
-            .map((finding) =>
-              finding.id === 'analyzer.exporter-down'
-                ? { instance, plugin, finding: { ...finding, faultClass: 'availability' as const } }
-                : { instance, plugin, finding },
-            );
+            .map((finding) => ({ instance, plugin, finding }));
         } catch (error) {
           // Prometheus failing here fails the whole analysis elsewhere; anything else costs one instance's rules.
           if (error instanceof SourceError && error.source === 'prometheus') throw error;

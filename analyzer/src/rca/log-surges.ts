@@ -1,5 +1,5 @@
 /** Log evidence for root-cause analysis: each instance's new, surging and error patterns from Elasticsearch. */
-import { type LogPatternReport, readLogPatterns } from '../logs/index.ts';
+import { type ErrorSurge, type LogPatternReport, type PatternChange, readLogPatterns } from '../logs/index.ts';
 import type { ElasticsearchSource } from '../sources/elasticsearch.ts';
 import type { LogPatternSource, LogSurge } from './analyze.ts';
 
@@ -28,45 +28,25 @@ export function elasticsearchLogPatterns(elasticsearch: ElasticsearchSource): Lo
 }
 
 function surgesOf(report: LogPatternReport): LogSurge[] {
-  const samples = (lines: ReadonlyArray<{ message: string }>) => lines.map((line) => line.message);
-  const surges: LogSurge[] = [
-    ...report.newPatterns.map((change) => ({
-      node: report.instanceId,
-      patternId: change.id,
-      kind: 'new' as const,
-      template: change.template,
-      strength: change.strength,
-      onsetMs: change.onset,
-      count: change.currentCount,
-      baselineCount: change.baselineCount,
-      samples: samples(change.samples),
-    })),
-    ...report.surgingPatterns.map((change) => ({
-      node: report.instanceId,
-      patternId: change.id,
-      kind: 'surging' as const,
-      template: change.template,
-      strength: change.strength,
-      onsetMs: change.onset,
-      count: change.currentCount,
-      baselineCount: change.baselineCount,
-      samples: samples(change.samples),
-    })),
+  const surge = (kind: LogSurge['kind'], patternId: string, change: PatternChange | ErrorSurge): LogSurge => ({
+    node: report.instanceId,
+    patternId,
+    kind,
+    template: change.template,
+    strength: change.strength,
+    onsetMs: change.onset,
+    count: change.currentCount,
+    baselineCount: change.baselineCount,
+    samples: change.samples.map((line) => line.message),
+  });
+  const surges = [
+    ...report.newPatterns.map((change) => surge('new', change.id, change)),
+    ...report.surgingPatterns.map((change) => surge('surging', change.id, change)),
   ];
   const errors = report.errorSurge;
   // An error surge made of one pattern already reported adds nothing new.
-  if (errors && !surges.some((surge) => surge.patternId === errors.id)) {
-    surges.push({
-      node: report.instanceId,
-      patternId: `errors-${errors.id}`,
-      kind: 'error-surge',
-      template: errors.template,
-      strength: errors.strength,
-      onsetMs: errors.onset,
-      count: errors.currentCount,
-      baselineCount: errors.baselineCount,
-      samples: samples(errors.samples),
-    });
+  if (errors && !surges.some((known) => known.patternId === errors.id)) {
+    surges.push(surge('error-surge', `errors-${errors.id}`, errors));
   }
   return surges;
 }
