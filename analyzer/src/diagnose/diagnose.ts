@@ -18,6 +18,7 @@ import {
   readFacts,
   readLogSummary,
   readSignalSeries,
+  type SignalSeries,
   summarizeSignals,
   type Window,
 } from './observe.ts';
@@ -72,12 +73,21 @@ export class Diagnoser {
     return this.#latest.get(instanceId);
   }
 
-  async diagnose(instance: Instance, plugin: MiddlewarePlugin, window: Window): Promise<DiagnosisReport> {
+  /**
+   * `observed`, when given, are the instance's key signals over the window already being read by the caller
+   * (root-cause analysis reads them over a longer span anyway): they are not read a second time.
+   */
+  async diagnose(
+    instance: Instance,
+    plugin: MiddlewarePlugin,
+    window: Window,
+    observed?: Promise<SignalSeries[]>,
+  ): Promise<DiagnosisReport> {
     const started = performance.now();
     const { config, prometheus, elasticsearch } = this.#deps;
     const url = connectionUrl(config.connectors, plugin, instance.name);
     const [series, logs, facts] = await Promise.all([
-      readSignalSeries(prometheus, plugin, instance, window, config.prometheus.scrapeIntervalSeconds),
+      observed ?? readSignalSeries(prometheus, plugin, instance, window, config.prometheus.scrapeIntervalSeconds),
       readLogSummary(elasticsearch, plugin, instance, window, config.diagnose.logLines),
       url === undefined ? undefined : this.#readFacts(plugin, instance, url),
     ]);

@@ -17,6 +17,7 @@ import {
   type ExtraEvidence,
 } from '../correlate/index.ts';
 import type { Diagnoser } from '../diagnose/diagnose.ts';
+import type { SignalSeries } from '../diagnose/observe.ts';
 import type { Instance, Inventory } from '../inventory/inventory.ts';
 import type { ElasticsearchSource } from '../sources/elasticsearch.ts';
 import { SourceError } from '../sources/errors.ts';
@@ -35,12 +36,14 @@ import { deterministicNarrative, faultPhrase, firstSentence, summaryLine } from 
 import {
   type ObservedSignal,
   type ObservedTarget,
-  readCandidateSignals,
+  readInstanceSignals,
   readLogTarget,
   readPromqlTarget,
   type Span,
+  scoreInstanceSignals,
   spanFor,
   type Window,
+  windowPart,
 } from './observe.ts';
 import type { ResolvedQuery } from './panel.ts';
 import { fleetTopology } from './topology.ts';
@@ -287,8 +290,15 @@ export class RootCauseAnalyzer {
     const unavailable: MissingPart[] = [];
     const baseline = { from: span.baselineFrom, to: span.window.from };
 
+    // Each instance's signals are read once: scored over baseline + window here, judged by its rules over the window.
+    const read = fleet.map((member) => ({
+      ...member,
+      signals: readInstanceSignals(prometheus, member.instance, member.plugin, span, scrape),
+    }));
     const [candidates, targets, findings, logs] = await Promise.all([
-      readCandidateSignals(prometheus, fleet, span, scrape),
+      Promise.all(
+        read.map(({ instance, signals }) => signals.then((all) => scoreInstanceSignals(instance, all, span))),
+      ).then((all) => all.flat()),
       request.kind === 'panel'
         ? Promise.all(
             request.queries.map((query) =>
@@ -298,7 +308,10 @@ export class RootCauseAnalyzer {
             ),
           ).then((all) => all.flat())
         : Promise.resolve([] as ObservedTarget[]),
-      this.#findings(fleet, span.window),
+      this.#findings(
+        read.map((member) => ({ ...member, signals: member.signals.then((all) => windowPart(all, span.window)) })),
+        span.window,
+      ),
       this.#deps.logs.surges(fleet, span.window, baseline),
     ]);
     if (!logs.available) unavailable.push('elasticsearch');
@@ -321,13 +334,13 @@ export class RootCauseAnalyzer {
 
   /** Rule findings of every instance (their facts read through connectors), without set-up notes. */
   async #findings(
-    fleet: ReadonlyArray<{ instance: Instance; plugin: MiddlewarePlugin }>,
+    fleet: ReadonlyArray<{ instance: Instance; plugin: MiddlewarePlugin; signals: Promise<SignalSeries[]> }>,
     window: Window,
   ): Promise<Gathered['findings']> {
     const reports = await Promise.all(
-      fleet.map(async ({ instance, plugin }) => {
+      fleet.map(async ({ instance, plugin, signals }) => {
         try {
-          const report = await this.#deps.diagnoser.diagnose(instance, plugin, window);
+          const report = await this.#deps.diagnoser.diagnose(instance, plugin, window, signals);
           return report.findings
             .filter((finding) => !NOT_FAULTS.has(finding.id))
             .map((finding) => ({ instance, plugin, finding }));

@@ -6,7 +6,7 @@
 import type { BadDirection, FaultClass, MiddlewarePlugin } from '@kubestack/plugin-sdk';
 import { rateIntervalFor } from '@kubestack/plugin-sdk';
 import { detectSeries, type TimedEpisode } from '../detect/detect-series.ts';
-import { readSignalSeries } from '../diagnose/observe.ts';
+import { readSignalSeries, type SignalSeries } from '../diagnose/observe.ts';
 import type { Instance } from '../inventory/inventory.ts';
 import type { ElasticsearchSource } from '../sources/elasticsearch.ts';
 import { SourceError } from '../sources/errors.ts';
@@ -204,41 +204,53 @@ export async function readLogTarget(
   ];
 }
 
-/** Every key signal of the given instances over baseline + window, scored. Signals without data are skipped. */
-export async function readCandidateSignals(
+/** Every key signal of one instance over baseline + window, as read (signals without data included). */
+export function readInstanceSignals(
   prometheus: PrometheusSource,
-  fleet: ReadonlyArray<{ instance: Instance; plugin: MiddlewarePlugin }>,
+  instance: Instance,
+  plugin: MiddlewarePlugin,
   span: Span,
   scrapeIntervalSeconds: number,
-): Promise<ObservedSignal[]> {
-  const perInstance = await Promise.all(
-    fleet.map(async ({ instance, plugin }) => {
-      const read = await readSignalSeries(
-        prometheus,
-        plugin,
-        instance,
-        { from: span.baselineFrom, to: span.window.to },
-        scrapeIntervalSeconds,
-        span.stepSeconds,
-      );
-      const observed: ObservedSignal[] = [];
-      for (const { spec, series, limit } of read) {
-        if (!series) continue;
-        const scored = scoreSeries(inMilliseconds(series), series.values, span);
-        if (!scored) continue;
-        observed.push({
-          ...scored,
-          instance,
-          signal: spec.id,
-          name: spec.name,
-          unit: spec.unit,
-          badDirection: spec.badDirection,
-          faultClass: spec.faultClass,
-          limit,
-        });
-      }
-      return observed;
-    }),
+): Promise<SignalSeries[]> {
+  return readSignalSeries(
+    prometheus,
+    plugin,
+    instance,
+    { from: span.baselineFrom, to: span.window.to },
+    scrapeIntervalSeconds,
+    span.stepSeconds,
   );
-  return perInstance.flat();
+}
+
+/** The instance's signals scored for correlation; signals without (enough) data are skipped. */
+export function scoreInstanceSignals(instance: Instance, read: readonly SignalSeries[], span: Span): ObservedSignal[] {
+  const observed: ObservedSignal[] = [];
+  for (const { spec, series, limit } of read) {
+    if (!series) continue;
+    const scored = scoreSeries(inMilliseconds(series), series.values, span);
+    if (!scored) continue;
+    observed.push({
+      ...scored,
+      instance,
+      signal: spec.id,
+      name: spec.name,
+      unit: spec.unit,
+      badDirection: spec.badDirection,
+      faultClass: spec.faultClass,
+      limit,
+    });
+  }
+  return observed;
+}
+
+/** The window's part of series read over baseline + window (views, no copies): what rules judge. */
+export function windowPart(read: readonly SignalSeries[], window: Window): SignalSeries[] {
+  const fromSeconds = window.from.getTime() / 1000;
+  return read.map((entry) => {
+    if (!entry.series) return entry;
+    const { labels, timestamps, values } = entry.series;
+    let first = 0;
+    while (first < timestamps.length && (timestamps[first] as number) < fromSeconds) first += 1;
+    return { ...entry, series: { labels, timestamps: timestamps.subarray(first), values: values.subarray(first) } };
+  });
 }
